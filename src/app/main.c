@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * main.c - the pdbridge entry point: finds the subcommand in one table and
+ * runs it. Global options (--help, --version) are table rows too, so the
+ * help text and the dispatch cannot disagree.
+ */
+#include <pdbridge/app.h>
+
+#include <stdio.h>
+#include <string.h>
+
+struct app_cmd {
+	const char *name;
+	const char *alias;   /* an option spelling, or NULL */
+	const char *summary; /* one line for --help */
+	int (*run)(int argc, char **argv);
+};
+
+static int cmd_help(int argc, char **argv);
+
+static const struct app_cmd commands[] = {
+    {"help", "--help", "list the subcommands", cmd_help},
+    {"version", "--version", "print the versions of pdbridge and its libraries", app_cmd_version},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fputs("usage: pdbridge <command> [options]\n\ncommands:\n", out);
+	for (i = 0; i < N_COMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nOptions --help and --version do what help and version do.\n", out);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return APP_EXIT_OK;
+}
+
+static const struct app_cmd *find(const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(word, commands[i].name) ||
+		    (commands[i].alias && !strcmp(word, commands[i].alias)))
+			return &commands[i];
+	if (!strcmp(word, "-h"))
+		return &commands[0];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct app_cmd *cmd;
+
+	if (argc < 2) {
+		usage(stderr);
+		return APP_EXIT_USAGE;
+	}
+	cmd = find(argv[1]);
+	if (!cmd) {
+		fprintf(stderr, "pdbridge: unknown command '%s'\n\n", argv[1]);
+		usage(stderr);
+		return APP_EXIT_USAGE;
+	}
+	return cmd->run(argc - 1, argv + 1);
+}

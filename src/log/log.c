@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * log.c - the logger (see log.h).
+ *
+ * The sink, level and secret table are the logger's process-wide state, one
+ * of the three globals pdbridge allows. The secret table is guarded by a
+ * mutex because the PagerDuty workers log while the main thread may be
+ * reloading the config.
+ */
+#include <pdbridge/limits.h>
+#include <pdbridge/log.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+static atomic_int cur_level = LOG_LVL_INFO;
+static atomic_int sink_fd = 2;
+static atomic_bool to_syslog;
+static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
+static char secrets[PDB_LOG_SECRETS_MAX][PDB_SECRET_MAX + 1];
+static size_t n_secrets;
+
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+#define N_LEVELS (sizeof(level_names) / sizeof(level_names[0]))
+
+void log_set_level(enum log_level lvl)
+{
+	atomic_store(&cur_level, (int)lvl);
+}
+
+enum log_level log_get_level(void)
+{
+	return (enum log_level)atomic_load(&cur_level);
+}
+
+enum pdb_rc log_parse_level(const char *name, enum log_level *out)
+{
+	size_t i;
+
+	for (i = 0; i < N_LEVELS; i++) {
+		if (!strcmp(name, level_names[i])) {
+			*out = (enum log_level)i;
+			return PDB_OK;
+		}
+	}
+	return PDB_E_INVAL;
+}
+
+const char *log_level_name(enum log_level lvl)
+{
+	return (size_t)lvl < N_LEVELS ? level_names[lvl] : "?";
+}
+
+void log_set_fd(int fd)
+{
+	if (fd != 1 && fd >= 0)
+		atomic_store(&sink_fd, fd);
+}
+
+void log_use_syslog(bool on)
+{
+	if (on && !atomic_load(&to_syslog))
+		openlog("pdbridge", LOG_PID, LOG_DAEMON);
+	atomic_store(&to_syslog, on);
+}
+
+enum pdb_rc log_add_secret(const char *secret)
+{
+	size_t len = strlen(secret);
+	enum pdb_rc rc = PDB_OK;
+
+	if (len == 0)
+		return PDB_OK;
+	if (len > PDB_SECRET_MAX)
+		return PDB_E_TOO_LARGE;
+	pthread_mutex_lock(&secrets_lock);
+	if (n_secrets == PDB_LOG_SECRETS_MAX)
+		rc = PDB_E_TOO_LARGE;
+	else
+		memcpy(secrets[n_secrets++], secret, len + 1);
+	pthread_mutex_unlock(&secrets_lock);
+	return rc;
+}
+
+void log_clear_secrets(void)
+{
+	pthread_mutex_lock(&secrets_lock);
+	memset(secrets, 0, sizeof(secrets));
+	n_secrets = 0;
+	pthread_mutex_unlock(&secrets_lock);
+}
+
+/*
+ * Length of the secret that starts at @p, or 0. When the line was cut short
+ * (@cut), a secret's prefix running to the end of the line counts too: a
+ * truncated token is still a leaked token.
+ */
+static size_t secret_at(const char *p, bool cut)
+{
+	size_t i, len, left;
+
+	for (i = 0; i < n_secrets; i++) {
+		len = strlen(secrets[i]);
+		left = strnlen(p, len);
+		if (!strncmp(p, secrets[i], left) && (left == len || (cut && p[left] == '\0')))
+			return left;
+	}
+	return 0;
+}
+
+static void redact(char *line, bool cut)
+{
+	char out[PDB_LOG_LINE_MAX];
+	size_t o = 0, n, r;
+	const char *p = line;
+
+	pthread_mutex_lock(&secrets_lock);
+	while (*p && o + 1 < sizeof(out)) {
+		n = secret_at(p, cut);
+		if (n) {
+			r = strlen(LOG_REDACTED);
+			if (r > sizeof(out) - 1 - o)
+				r = sizeof(out) - 1 - o;
+			memcpy(out + o, LOG_REDACTED, r);
+			o += r;
+			p += n;
+		} else {
+			out[o++] = *p++;
+		}
+	}
+	pthread_mutex_unlock(&secrets_lock);
+	out[o] = '\0';
+	memcpy(line, out, o + 1);
+}
+
+/* Control characters would let a value forge a second log line. */
+static void escape_controls(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20u || *s == 0x7f)
+			*s = '?';
+}
+
+static void emit(enum log_level lvl, char *line, size_t len)
+{
+	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+	int fd = atomic_load(&sink_fd);
+	ssize_t w;
+
+	if (atomic_load(&to_syslog)) {
+		syslog(prio[lvl], "%s", line);
+		return;
+	}
+	line[len] = '\n';
+	do {
+		w = write(fd, line, len + 1);
+	} while (w < 0 && errno == EINTR);
+}
+
+void log_msg(enum log_level lvl, const char *module, const char *fmt, ...)
+{
+	char line[PDB_LOG_LINE_MAX + 1]; /* + 1: room for the newline emit() adds */
+	va_list ap;
+	int head, body;
+	size_t len;
+
+	if ((int)lvl > atomic_load(&cur_level) || (size_t)lvl >= N_LEVELS)
+		return;
+	head = snprintf(line, PDB_LOG_LINE_MAX, "pdbridge %s %s: ", level_names[lvl], module);
+	if (head < 0 || head >= PDB_LOG_LINE_MAX)
+		return;
+	va_start(ap, fmt);
+	body = vsnprintf(line + head, PDB_LOG_LINE_MAX - (size_t)head, fmt, ap);
+	va_end(ap);
+	redact(line, body < 0 || body >= PDB_LOG_LINE_MAX - head);
+	escape_controls(line);
+	len = strlen(line);
+	emit(lvl, line, len);
+}
