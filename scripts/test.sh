@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# test.sh - the whole test suite, from a fresh Debian machine to a verdict.
+#
+# Installs what it needs (Debian packages, the pinned dependencies, cached
+# under .deps/), builds every board, and runs, in order: the source gates,
+# the unit tests natively, under ASan+UBSan, and under qemu-user for each ARM
+# board, then the checks on the binaries themselves. Every step runs even if
+# an earlier one failed; the last line is "N passed, N failed" over the steps
+# and the exit status is non-zero if any step failed.
+# Usage: scripts/test.sh            Logs: build-test/<step>.log
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+logs="$top/build-test"
+mkdir -p "$logs"
+passed=0 failed=0 failed_steps=()
+
+# step NAME CMD...: run one step, its output in $logs/NAME.log, tail shown on failure.
+step() {
+	local name=$1 t0=$SECONDS
+	shift
+	if "$@" >"$logs/$name.log" 2>&1; then
+		passed=$((passed + 1))
+		printf 'PASS %-28s %4ds\n' "$name" $((SECONDS - t0))
+	else
+		failed=$((failed + 1))
+		failed_steps+=("$name")
+		printf 'FAIL %-28s %4ds  (log: %s)\n' "$name" $((SECONDS - t0)) "$logs/$name.log"
+		tail -25 "$logs/$name.log" | sed 's/^/    /'
+	fi
+}
+
+# A gate that passes everything is no gate: it must reject a planted violation.
+gates_catch_violations() {
+	local bad
+	bad=$(mktemp --suffix=.c)
+	printf 'void f(char *d){ strcpy(d, "x"); free(d); }\n' >"$bad"
+	if scripts/check-src "$bad"; then
+		rm -f "$bad"
+		echo "check-src accepted strcpy/free"
+		return 1
+	fi
+	rm -f "$bad"
+	echo "check-src rejects planted violations"
+}
+
+ctest_in() {
+	ctest --test-dir "$1" --output-on-failure -j2
+}
+
+build_and_ctest() {
+	local dir
+	dir=$(scripts/build.sh "$@" | tail -1) && ctest_in "$dir"
+}
+
+step packages scripts/install-packages.sh
+step check-format scripts/check-format
+step check-src scripts/check-src
+step check-deps scripts/check-deps
+step gates-self-test gates_catch_violations
+step unit-host build_and_ctest host
+step unit-asan-ubsan build_and_ctest --sanitize host
+for board in rpi-4 rpi-zero-2-w rpi-5 generic-armhf rpi-zero-w; do
+	step "unit-qemu-$board" build_and_ctest "$board"
+done
+step binaries tests/smoke/binaries.sh
+
+echo "steps that failed: ${failed_steps[*]:-none}"
+echo "$passed passed, $failed failed"
+((failed == 0))
