@@ -29,9 +29,9 @@ struct mem_stats {
 };
 
 /**
- * mem_malloc: @n bytes, or NULL when @n is 0, above PDB_ALLOC_MAX, over the
- * heap limit, or chosen to fail by mem_fail_at(). Caller frees with
- * mem_free().
+ * mem_malloc: @n bytes (0 counts as 1, so every success is a unique pointer),
+ * or NULL when @n is above PDB_ALLOC_MAX, over the heap limit, or chosen to
+ * fail by mem_fail_at(). Caller frees with mem_free().
  */
 void *mem_malloc(size_t n);
 

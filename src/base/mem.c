@@ -75,7 +75,7 @@ static struct mem_hdr *header_of(void *p)
 
 static int refuse(size_t n)
 {
-	if (n == 0 || n > PDB_ALLOC_MAX || injected_failure() || reserve(n)) {
+	if (n > PDB_ALLOC_MAX || injected_failure() || reserve(n)) {
 		atomic_fetch_add(&n_failures, 1);
 		return 1;
 	}
@@ -86,6 +86,8 @@ void *mem_malloc(size_t n)
 {
 	struct mem_hdr *h;
 
+	if (n == 0)
+		n = 1; /* like glibc: a unique pointer, which curl and wolfSSL expect */
 	if (refuse(n))
 		return NULL;
 	h = malloc(HDR_SIZE + n);

@@ -70,7 +70,15 @@ static void limit_above_hard_cap_is_clamped(void)
 	mem_get_stats(&s);
 	T_EQ_INT(s.limit, PDB_HEAP_HARD_LIMIT);
 	T_CHECK(mem_malloc((size_t)PDB_ALLOC_MAX + 1) == NULL);
-	T_CHECK(mem_malloc(0) == NULL);
+}
+
+static void zero_bytes_is_a_unique_pointer(void)
+{
+	void *a = mem_malloc(0), *b = mem_malloc(0);
+
+	T_CHECK(a && b && a != b);
+	mem_free(a);
+	mem_free(b);
 }
 
 static void fail_the_nth_allocation(void)
@@ -165,6 +173,7 @@ static const struct t_case cases[] = {
     {"counts_bytes_and_peak", counts_bytes_and_peak},
     {"hard_cap_refuses_and_recovers", hard_cap_refuses_and_recovers},
     {"limit_above_hard_cap_is_clamped", limit_above_hard_cap_is_clamped},
+    {"zero_bytes_is_a_unique_pointer", zero_bytes_is_a_unique_pointer},
     {"fail_the_nth_allocation", fail_the_nth_allocation},
     {"failed_realloc_keeps_the_block", failed_realloc_keeps_the_block},
     {"calloc_zeroes_and_checks_overflow", calloc_zeroes_and_checks_overflow},
