@@ -53,7 +53,8 @@ void log_use_syslog(bool on);
 
 /**
  * log_add_secret: redact @secret (copied, at most PDB_SECRET_MAX bytes) from
- * every later line. Empty strings are ignored. Returns PDB_OK, or
+ * every later line. Empty strings and secrets already known are ignored.
+ * Returns PDB_OK, or
  * PDB_E_TOO_LARGE when the table (PDB_LOG_SECRETS_MAX) is full or the secret
  * is too long to hold - callers must then not log anything derived from it.
  */

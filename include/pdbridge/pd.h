@@ -1,12 +1,279 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * pd.h - the PagerDuty REST client (libcurl over wolfSSL, resolver c-ares).
+ * pd.h - the PagerDuty REST client: libcurl over wolfSSL, c-ares resolver.
+ *
+ * One struct pd_client holds one curl handle, so calls reuse one kept-alive
+ * TLS connection. Every call is bounded: the body by conf.body_max (checked
+ * against Content-Length before reading, and while reading), the time by
+ * conf.deadline_ms (retries and waits included), the retries by
+ * conf.max_retries. 429 is retried after ratelimit-reset (or Retry-After);
+ * 408, 5xx and transport errors only for idempotent methods. Errors carry
+ * PagerDuty's status, error.message and errors[], never the token.
+ *
+ * Threads: pd_global_init() once before any thread starts; then each client
+ * is used by one thread at a time (the worker that owns it).
  *
  * This is the only module that includes curl or wolfSSL headers; nothing of
  * theirs appears here.
  */
 #ifndef PDBRIDGE_PD_H
 #define PDBRIDGE_PD_H
+
+#include <pdbridge/buf.h>
+#include <pdbridge/err.h>
+#include <pdbridge/limits.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cJSON;
+struct pd_client;
+
+#define PD_HOST_US "https://api.pagerduty.com"
+#define PD_HOST_EU "https://api.eu.pagerduty.com"
+
+/* The official server's words, so agents that match on them keep working. */
+#define PD_ERR_NO_KEY "An API key is required to call the PagerDuty API."
+
+enum pd_region {
+	PD_REGION_US = 0,
+	PD_REGION_EU = 1,
+};
+
+/* Client settings. Strings are copied by pd_client_new(); NULL means unset. */
+struct pd_conf {
+	enum pd_region region;   /* used when api_host is NULL */
+	const char *api_host;    /* "https://host[:port]"; http:// only for loopback */
+	const char *token;       /* REST API key; NULL or "": every call fails with PD_ERR_NO_KEY */
+	const char *from_email;  /* From header for the writes that require it */
+	const char *ca_file;     /* PEM bundle; NULL: the system default */
+	const char *connect_to;  /* "HOST:PORT:ADDR:PORT" as curl --connect-to, NULL: none */
+	const char *user_agent;  /* NULL: "pdbridge/<version>" given by the caller */
+	long connect_timeout_ms; /* 0: PDB_PD_CONNECT_TIMEOUT_MS */
+	long deadline_ms;        /* 0: PDB_PD_DEADLINE_MS */
+	int max_retries;         /* -1: PDB_PD_RETRIES */
+	size_t body_max;         /* 0: PDB_PD_BODY_MAX */
+};
+
+/* pd_conf_init: every field at its default (US region, no token). */
+void pd_conf_init(struct pd_conf *conf);
+
+/**
+ * pd_global_init: route curl's and wolfSSL's allocations through mem and
+ * initialise both. Once per process, before any thread is started.
+ * Returns PDB_OK or PDB_E_TLS / PDB_E_NOMEM.
+ */
+enum pdb_rc pd_global_init(void) PDB_WARN_UNUSED;
+
+/* pd_global_cleanup: undo pd_global_init() after every client is freed. */
+void pd_global_cleanup(void);
+
+/**
+ * pd_client_new: a client for @conf. Caller frees with pd_client_free().
+ * Returns PDB_OK, PDB_E_INVAL (bad host, http:// to a non-loopback host) or
+ * PDB_E_NOMEM.
+ */
+enum pdb_rc pd_client_new(const struct pd_conf *conf, struct pd_client **out,
+                          struct pdb_err *err) PDB_WARN_UNUSED;
+
+/* pd_client_free: close the connection and free the client; NULL is a no-op. */
+void pd_client_free(struct pd_client *c);
+
+/* pd_client_base_url: the base URL in use ("https://api.eu.pagerduty.com"). Borrowed. */
+const char *pd_client_base_url(const struct pd_client *c);
+
+enum pd_method {
+	PD_GET = 0,
+	PD_POST = 1,
+	PD_PUT = 2,
+	PD_DELETE = 3,
+};
+
+/* Request flags. */
+#define PD_FROM 1u /* send the From header; fails with PDB_E_MISSING when no from_email */
+
+/* A query string under construction: pairs are URL-encoded as they are added. */
+struct pd_query {
+	struct buf b;
+};
+
+void pd_query_init(struct pd_query *q);
+void pd_query_free(struct pd_query *q);
+
+/**
+ * pd_query_add: append key=value, both percent-encoded ("statuses[]" is sent
+ * as "statuses%5B%5D"). Returns PDB_OK, PDB_E_TOO_LARGE or PDB_E_NOMEM.
+ */
+enum pdb_rc pd_query_add(struct pd_query *q, const char *key, const char *value) PDB_WARN_UNUSED;
+
+/* Counters of one call or one list, for callers and tests. */
+struct pd_stats {
+	unsigned requests; /* HTTP requests sent, retries included */
+	unsigned retries;  /* of those, how many were retries */
+	size_t bytes;      /* response body bytes read */
+};
+
+/* A response: status and parsed body. Free with pd_response_free(). */
+struct pd_response {
+	long status;        /* HTTP status of the last attempt */
+	struct cJSON *json; /* parsed body of a 2xx response, NULL when empty */
+	struct pd_stats stats;
+};
+
+void pd_response_free(struct pd_response *r);
+
+/**
+ * pd_call: one REST call: @path ("/incidents") below the base URL, query @q
+ * (may be NULL), JSON @body (may be NULL), @flags (PD_FROM).
+ * On PDB_OK, @resp holds a 2xx status and its parsed body (caller frees with
+ * pd_response_free()). Returns PDB_OK, PDB_E_AUTH (401, or no token),
+ * PDB_E_DENIED (403), PDB_E_NOTFOUND (404), PDB_E_RATELIMIT (429 after the
+ * retries), PDB_E_HTTP (other statuses), PDB_E_TLS, PDB_E_CONNECT,
+ * PDB_E_TIMEOUT, PDB_E_TOO_LARGE (body over body_max), PDB_E_PARSE (a 2xx
+ * body that is not JSON), PDB_E_MISSING (PD_FROM without from_email),
+ * PDB_E_NOMEM; @err says which and PagerDuty's message.
+ */
+enum pdb_rc pd_call(struct pd_client *c, enum pd_method m, const char *path,
+                    const struct pd_query *q, const char *body, unsigned flags,
+                    struct pd_response *resp, struct pdb_err *err) PDB_WARN_UNUSED;
+
+/*
+ * pd_item_fn: called once per record of a list, in order. The item is
+ * borrowed until the callback returns. Return PDB_OK to go on; anything else
+ * stops the list with that code, and the detail the callback set in @err.
+ */
+typedef enum pdb_rc (*pd_item_fn)(const struct cJSON *item, void *ctx, struct pdb_err *err);
+
+/* What a list call found. */
+struct pd_list_result {
+	size_t records;        /* items passed to the callback */
+	bool truncated;        /* stopped by max_records or the offset ceiling, more existed */
+	struct pd_stats stats; /* across every page */
+};
+
+/**
+ * pd_list: page through a classic-pagination collection (@key is the
+ * wrapper: "incidents"), calling @fn for each item, at most @max_records
+ * (0: PDB_PD_LIST_RECORDS_MAX). Pages are as large as the API allows (or
+ * just @max_records), so the fewest requests are made; only one page is in
+ * memory at a time. Stops at more=false, at max_records, or at PagerDuty's
+ * offset ceiling (then truncated is set). Returns as pd_call(), or what @fn
+ * returned.
+ */
+enum pdb_rc pd_list(struct pd_client *c, const char *path, const char *key,
+                    const struct pd_query *q, size_t max_records, pd_item_fn fn, void *ctx,
+                    struct pd_list_result *res, struct pdb_err *err) PDB_WARN_UNUSED;
+
+/**
+ * pd_list_json: pd_list() collecting the items into a new JSON array
+ * (caller frees with jsonx_free()), bounded by @max_records and by
+ * @max_bytes of raw response text (0: PDB_PD_LIST_BYTES_MAX); hitting either
+ * sets res->truncated.
+ */
+enum pdb_rc pd_list_json(struct pd_client *c, const char *path, const char *key,
+                         const struct pd_query *q, size_t max_records, size_t max_bytes,
+                         struct cJSON **items, struct pd_list_result *res,
+                         struct pdb_err *err) PDB_WARN_UNUSED;
+
+/* --- Decoded records for the status poller ------------------------------ */
+
+enum pd_incident_status {
+	PD_TRIGGERED = 0,
+	PD_ACKNOWLEDGED = 1,
+	PD_RESOLVED = 2,
+};
+
+enum pd_urgency {
+	PD_URGENCY_HIGH = 0,
+	PD_URGENCY_LOW = 1,
+};
+
+/* One on-call entry: who is on call for an escalation policy at a level. */
+struct pd_oncall {
+	char ep_id[PDB_PD_ID_MAX];
+	char ep_name[PDB_PD_NAME_MAX];
+	int level; /* escalation level, 1-based */
+	char user_id[PDB_PD_ID_MAX];
+	char user_name[PDB_PD_NAME_MAX];  /* "" unless include[]=users was asked */
+	char user_email[PDB_PD_NAME_MAX]; /* likewise */
+	char schedule_id[PDB_PD_ID_MAX];  /* "" when on call directly, not via a schedule */
+	int64_t start_ms;                 /* 0: no start (always on call) */
+	int64_t end_ms;                   /* 0: no end */
+};
+
+/* One incident, the fields a status display needs. */
+struct pd_incident {
+	char id[PDB_PD_ID_MAX];
+	int64_t number;
+	char title[PDB_PD_TITLE_MAX];
+	enum pd_incident_status status;
+	enum pd_urgency urgency;
+	char priority[PDB_PD_NAME_MAX]; /* priority summary ("P1"), "" when none */
+	char service_id[PDB_PD_ID_MAX];
+	char service_name[PDB_PD_NAME_MAX];
+	char html_url[PDB_PD_URL_MAX];
+	int64_t created_ms;
+};
+
+/**
+ * pd_decode_oncall, pd_decode_incident: fill @out from one API object.
+ * Returns PDB_OK, PDB_E_MISSING / PDB_E_TYPE (with the field in @err) or
+ * PDB_E_TOO_LARGE (an ID longer than PDB_PD_ID_MAX). Names and titles that
+ * do not fit are cut at a UTF-8 boundary.
+ */
+enum pdb_rc pd_decode_oncall(const struct cJSON *obj, struct pd_oncall *out,
+                             struct pdb_err *err) PDB_WARN_UNUSED;
+enum pdb_rc pd_decode_incident(const struct cJSON *obj, struct pd_incident *out,
+                               struct pdb_err *err) PDB_WARN_UNUSED;
+
+/* A list of IDs to filter by; n == 0 means no filter. Strings borrowed. */
+struct pd_ids {
+	const char *const *v;
+	size_t n;
+};
+
+/* What a status snapshot watches. */
+struct pd_watch {
+	struct pd_ids escalation_policies; /* on-calls: these policies only */
+	struct pd_ids schedules;           /* on-calls: these schedules only */
+	struct pd_ids users;    /* on-calls: these users only ("me" is resolved by the caller) */
+	struct pd_ids services; /* incidents: these services only */
+	struct pd_ids teams;    /* incidents: these teams only */
+	bool high_urgency_only; /* incidents: drop low urgency */
+};
+
+/* Counts of a snapshot, over every open incident, kept or not. */
+struct pd_open_counts {
+	size_t triggered;
+	size_t acknowledged;
+	size_t high;    /* open with high urgency */
+	bool truncated; /* PagerDuty had more than could be counted */
+};
+
+/**
+ * pd_fetch_oncalls: who is on call now (earliest entry per policy, level and
+ * user), names and e-mails included, for @w's policies, schedules and users;
+ * at most @cap entries into @out, *@n set, *@truncated when more existed.
+ * Returns as pd_list(), or a decode error naming the bad field.
+ */
+enum pdb_rc pd_fetch_oncalls(struct pd_client *c, const struct pd_watch *w, struct pd_oncall *out,
+                             size_t cap, size_t *n, bool *truncated,
+                             struct pdb_err *err) PDB_WARN_UNUSED;
+
+/**
+ * pd_fetch_open_incidents: triggered and acknowledged incidents of @w's
+ * services and teams, newest first; the first @cap into @out (*@n set), and
+ * every one counted into @counts. Returns as pd_fetch_oncalls().
+ */
+enum pdb_rc pd_fetch_open_incidents(struct pd_client *c, const struct pd_watch *w,
+                                    struct pd_incident *out, size_t cap, size_t *n,
+                                    struct pd_open_counts *counts,
+                                    struct pdb_err *err) PDB_WARN_UNUSED;
+
+/* pd_status_name, pd_urgency_name: "triggered", "high", ... */
+const char *pd_status_name(enum pd_incident_status s);
+const char *pd_urgency_name(enum pd_urgency u);
 
 /* pd_curl_version, pd_tls_version, pd_resolver_version: versions of the linked
  * libcurl, wolfSSL and c-ares, as the libraries report them. Static strings. */

@@ -73,7 +73,7 @@ void log_use_syslog(bool on)
 
 enum pdb_rc log_add_secret(const char *secret)
 {
-	size_t len = strlen(secret);
+	size_t len = strlen(secret), i;
 	enum pdb_rc rc = PDB_OK;
 
 	if (len == 0)
@@ -81,10 +81,14 @@ enum pdb_rc log_add_secret(const char *secret)
 	if (len > PDB_SECRET_MAX)
 		return PDB_E_TOO_LARGE;
 	pthread_mutex_lock(&secrets_lock);
+	for (i = 0; i < n_secrets; i++)
+		if (!strcmp(secrets[i], secret))
+			goto out; /* already redacted: a reload must not fill the table */
 	if (n_secrets == PDB_LOG_SECRETS_MAX)
 		rc = PDB_E_TOO_LARGE;
 	else
 		memcpy(secrets[n_secrets++], secret, len + 1);
+out:
 	pthread_mutex_unlock(&secrets_lock);
 	return rc;
 }
