@@ -5,6 +5,7 @@
  * help text and the dispatch cannot disagree.
  */
 #include <pdbridge/app.h>
+#include <pdbridge/jsonx.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,7 @@ static int cmd_help(int argc, char **argv);
 
 static const struct app_cmd commands[] = {
     {"help", "--help", "list the subcommands", cmd_help},
+    {"status", NULL, "print who is on call now and the open incidents", app_cmd_status},
     {"version", "--version", "print the versions of pdbridge and its libraries", app_cmd_version},
 };
 
@@ -64,6 +66,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return APP_EXIT_USAGE;
 	}
+	jsonx_init();
 	cmd = find(argv[1]);
 	if (!cmd) {
 		fprintf(stderr, "pdbridge: unknown command '%s'\n\n", argv[1]);
