@@ -64,6 +64,9 @@ for board in rpi-4 rpi-zero-2-w rpi-5 generic-armhf rpi-zero-w; do
 	step "unit-qemu-$board" build_and_ctest "$board"
 done
 step binaries tests/smoke/binaries.sh
+step pdsim-self-test python3 -m unittest discover -s tests/pdsim
+step integration-host env PDB_BUILD=build python3 -m unittest discover -v -s tests/integration
+step integration-asan-ubsan env PDB_BUILD=build-san python3 -m unittest discover -v -s tests/integration
 
 echo "steps that failed: ${failed_steps[*]:-none}"
 echo "$passed passed, $failed failed"

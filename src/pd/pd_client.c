@@ -230,7 +230,7 @@ enum pdb_rc pd_client_new(const struct pd_conf *conf, struct pd_client **out, st
 		rc = PDB_E_NOMEM;
 	c->token = dup_opt(conf->token, &rc);
 	c->ca_file = dup_opt(conf->ca_file, &rc);
-	c->user_agent = dup_opt(conf->user_agent ? conf->user_agent : "pdbridge", &rc);
+	c->user_agent = dup_opt(conf->user_agent ? conf->user_agent : "pdbridge/" PDB_VERSION, &rc);
 	if (!rc)
 		rc = build_headers(c, conf);
 	if (!rc && conf->connect_to && *conf->connect_to) {
