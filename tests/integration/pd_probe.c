@@ -5,7 +5,8 @@
  * outcome, the counters and the allocator's figures.
  *
  *   pd_probe [options] get|post|put|delete PATH [QUERY [BODY]]
- *   pd_probe [options] list KEY PATH [QUERY]
+ *   pd_probe [options] list KEY PATH [QUERY]    (collects the items)
+ *   pd_probe [options] walk KEY PATH [QUERY]    (streams them, one page in memory)
  *   pd_probe [options] fetch            (the status snapshot reads)
  * options: --from EMAIL  --max-records N  --max-bytes N  --repeat N
  *          --heap-limit BYTES  --deadline-ms N  --retries N  --region us|eu
@@ -80,7 +81,7 @@ static int parse_args(struct probe *p, int argc, char **argv)
 	if (i >= argc)
 		return -1;
 	p->verb = argv[i++];
-	if (!strcmp(p->verb, "list") && i < argc)
+	if ((!strcmp(p->verb, "list") || !strcmp(p->verb, "walk")) && i < argc)
 		p->key = argv[i++];
 	p->path = i < argc ? argv[i++] : "";
 	p->query = i < argc ? argv[i++] : "";
@@ -146,6 +147,14 @@ static enum pdb_rc run_fetch(struct pd_client *c, cJSON *out, struct pdb_err *er
 	return rc;
 }
 
+static enum pdb_rc count_item(const cJSON *item, void *ctx, struct pdb_err *err)
+{
+	(void)item;
+	(void)err;
+	(*(size_t *)ctx)++;
+	return PDB_OK;
+}
+
 static enum pdb_rc run(struct probe *p, struct pd_client *c, cJSON *out, struct pdb_err *err)
 {
 	struct pd_list_result lr;
@@ -163,6 +172,14 @@ static enum pdb_rc run(struct probe *p, struct pd_client *c, cJSON *out, struct 
 	}
 	if (!strcmp(p->verb, "fetch")) {
 		rc = run_fetch(c, out, err);
+	} else if (!strcmp(p->verb, "walk")) {
+		size_t seen = 0;
+
+		rc = pd_list(c, p->path, p->key, &q, p->max_records, count_item, &seen, &lr, err);
+		cJSON_AddNumberToObject(out, "records", (double)seen);
+		cJSON_AddBoolToObject(out, "truncated", lr.truncated);
+		requests = lr.stats.requests;
+		retries = lr.stats.retries;
 	} else if (!strcmp(p->verb, "list")) {
 		rc = pd_list_json(c, p->path, p->key, &q, p->max_records, p->max_bytes, &items, &lr,
 		                  err);

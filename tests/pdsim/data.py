@@ -239,11 +239,11 @@ def _priorities(store):
         store.priorities[pid] = {"id": pid, "name": name, "description": desc, "order": order}
 
 
-def _incidents(store, rng, epoch):
+def _incidents(store, rng, epoch, count):
     services = list(store.services.values())
     live = [s for s in services if s["fixed_status"] is None]
     prio = list(store.priorities)
-    times = sorted(epoch - rng.randrange(5 * 60, 30 * DAY) for _ in range(N_INCIDENTS))
+    times = sorted(epoch - rng.randrange(5 * 60, 30 * DAY) for _ in range(count))
     plan = []
     for t in times:
         age = epoch - t
@@ -312,7 +312,7 @@ def _incidents(store, rng, epoch):
             snoozed_done = True
 
 
-def build(seed, epoch):
+def build(seed, epoch, incidents=N_INCIDENTS):
     store = Store(seed, epoch)
     rng = random.Random(seed)
     _users(store, rng, epoch)
@@ -321,5 +321,5 @@ def build(seed, epoch):
     eps = _escalation_policies(store, scheds)
     _services(store, eps, epoch)
     _priorities(store)
-    _incidents(store, rng, epoch)
+    _incidents(store, rng, epoch, incidents)
     return store

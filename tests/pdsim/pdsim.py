@@ -49,6 +49,8 @@ def parse_args(argv):
     p.add_argument("--token", default="pdsim-test-token", help="the valid user-level API key")
     p.add_argument("--account-token", help="optional account-level key (no user: /users/me answers 400)")
     p.add_argument("--readonly-token", help="optional read-only key (writes answer 403)")
+    p.add_argument("--incidents", type=int, default=180,
+                   help="seeded incidents (default 180; up to 15000 for paging benchmarks)")
     p.add_argument("--rate-limit", type=int, help="enforce N requests per 60 s per key (default: report only)")
     args = p.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
@@ -70,7 +72,8 @@ def main(argv=None):
         clock = control.Clock(parse_time(args.clock), "fixed")
     tls_ctx = server_mod.tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
     sim = server_mod.Sim(args.seed, epoch, args.token, clock, args.log, tls_ctx is not None,
-                         args.account_token, args.readonly_token, args.rate_limit)
+                         args.account_token, args.readonly_token, args.rate_limit,
+                         args.incidents)
     try:
         srv = server_mod.Server(args.host, args.port, sim, tls_ctx)
     except (ValueError, OSError) as exc:

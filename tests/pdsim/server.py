@@ -136,12 +136,12 @@ class RateLimiter:
 
 class Sim:
     def __init__(self, seed, epoch, token, clock, log_path=None, tls=False, account_token=None,
-                 readonly_token=None, rate_limit=None):
-        self.seed, self.epoch = seed, epoch
+                 readonly_token=None, rate_limit=None, incidents=data.N_INCIDENTS):
+        self.seed, self.epoch, self.n_incidents = seed, epoch, incidents
         self.token, self.account_token, self.readonly_token = token, account_token, readonly_token
         self.tls = tls
         self.clock = clock
-        self.store = data.build(seed, epoch)
+        self.store = data.build(seed, epoch, incidents)
         self.faults = faults_mod.Faults()
         self.reqlog = RequestLog(log_path)
         self.stats = Stats()
@@ -150,7 +150,7 @@ class Sim:
 
     def reset_data(self):
         with self._reset_lock:
-            fresh = data.build(self.seed, self.epoch)
+            fresh = data.build(self.seed, self.epoch, self.n_incidents)
             old = self.store
             with old.lock:
                 self.store = fresh

@@ -118,7 +118,7 @@ static void stdout_is_refused_as_a_sink(void)
 
 static void secret_table_is_bounded(void)
 {
-	char s[8];
+	char s[16];
 	int i;
 	enum pdb_rc rc = PDB_OK;
 
