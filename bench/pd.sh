@@ -19,7 +19,7 @@ python3 "$top/tests/pdsim/pdsim.py" --port 0 --port-file "$tmp/port" --incidents
 	--tls-key "$tmp/certs/server.key" >/dev/null 2>&1 &
 sim=$!
 while [[ ! -s $tmp/port ]]; do sleep 0.1; done
-url="https://localhost:$(cat "$tmp/port")"
+url="https://127.0.0.1:$(cat "$tmp/port")"
 export PAGERDUTY_USER_API_KEY=pdsim-test-token PAGERDUTY_API_HOST=$url \
 	PDBRIDGE_CA_FILE=$tmp/certs/ca.pem
 hdr=(-H "Authorization: Token token=$PAGERDUTY_USER_API_KEY"

@@ -31,7 +31,7 @@ else
 	dir="$top/build-$board"
 fi
 cmake -S "$top" -B "$dir" -DCMAKE_TOOLCHAIN_FILE="$top/boards/$board/toolchain.cmake" \
-	-DPDB_SANITIZE=$sanitize >"$dir.configure.log" 2>&1 ||
+	-DPDB_SANITIZE=$sanitize -DPDB_DEPS_DIR="${PDB_DEPS_DIR:-$top/.deps}" >"$dir.configure.log" 2>&1 ||
 	{ tail -30 "$dir.configure.log" >&2; exit 1; }
 cmake --build "$dir" -j2 >&2
 echo "$dir"

@@ -18,6 +18,8 @@ packages=(
   # tests: emulators, MQTT broker, formatting, TLS fixtures, sanitizers
   qemu-user-static mosquitto mosquitto-clients clang-format openssl python3
   valgrind clang libclang-rt-14-dev
+  # benchmarks: peak RSS (/usr/bin/time) and the curl command line to compare with
+  time curl
   "$@"
 )
 

@@ -68,6 +68,15 @@ step pdsim-self-test python3 -m unittest discover -s tests/pdsim
 step integration-host env PDB_BUILD=build python3 -m unittest discover -v -s tests/integration
 step integration-asan-ubsan env PDB_BUILD=build-san python3 -m unittest discover -v -s tests/integration
 
+# The simulator's key must not appear in anything any step printed.
+no_key_in_logs() {
+	local hits
+	hits=$(grep -l "pdsim-test-token" "$logs"/*.log | grep -v "/no-key-in-logs.log$" || true)
+	[[ -z $hits ]] || { echo "the API key appears in: $hits"; return 1; }
+	echo "no step log contains the API key ($(ls "$logs"/*.log | wc -l) logs checked)"
+}
+step no-key-in-logs no_key_in_logs
+
 echo "steps that failed: ${failed_steps[*]:-none}"
 echo "$passed passed, $failed failed"
 ((failed == 0))

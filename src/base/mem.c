@@ -29,16 +29,20 @@ struct mem_hdr {
 static atomic_size_t cur_bytes;
 static atomic_size_t peak_bytes;
 static atomic_size_t limit_bytes = PDB_HEAP_HARD_LIMIT;
-static atomic_uint_fast64_t n_allocs;
-static atomic_uint_fast64_t n_failures;
-static atomic_uint_fast64_t fail_target; /* 0: off */
-static atomic_uint_fast64_t fail_counter;
+/*
+ * Counters are unsigned long: 64-bit atomics need libatomic on ARMv5/v6
+ * (armel), and a statistic that wraps after 4 billion allocations is harmless.
+ */
+static atomic_ulong n_allocs;
+static atomic_ulong n_failures;
+static atomic_ulong fail_target; /* 0: off */
+static atomic_ulong fail_counter;
 
 /* Count one attempt; true when mem_fail_at() chose this one to fail. */
 static int injected_failure(void)
 {
-	uint64_t target = atomic_load(&fail_target);
-	uint64_t nth = atomic_fetch_add(&fail_counter, 1) + 1;
+	unsigned long target = atomic_load(&fail_target);
+	unsigned long nth = atomic_fetch_add(&fail_counter, 1) + 1;
 
 	return target && nth == target;
 }
@@ -196,7 +200,7 @@ void mem_reset_peak(void)
 void mem_fail_at(uint64_t n)
 {
 	atomic_store(&fail_counter, 0);
-	atomic_store(&fail_target, n);
+	atomic_store(&fail_target, (unsigned long)n);
 }
 
 uint64_t mem_fail_counted(void)

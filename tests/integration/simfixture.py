@@ -24,7 +24,7 @@ def build_dir():
 
 
 class Sim:
-    """One simulator process over HTTPS; `sim.url` is https://localhost:PORT."""
+    """One simulator process over HTTPS; `sim.url` is https://127.0.0.1:PORT."""
 
     def __init__(self, cert="server"):
         self.tmp = tempfile.TemporaryDirectory(prefix="pdsim-")
@@ -47,7 +47,7 @@ class Sim:
             self.port = int(f.read())
         self.ca = os.path.join(self.certs, "ca.pem")
         self.wrong_ca = os.path.join(self.certs, "wrong-ca.pem")
-        self.url = "https://localhost:%d" % self.port
+        self.url = "https://127.0.0.1:%d" % self.port
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
