@@ -159,20 +159,26 @@ void jsonx_free(struct cJSON *doc)
 	cJSON_Delete(doc);
 }
 
-/* The member @key of @obj, or NULL with *@rc set. JSON null counts as absent. */
-static const cJSON *member(const cJSON *obj, const char *key, enum pdb_rc *rc)
+/*
+ * The member @key of @obj when @is accepts it, else NULL with *@rc set:
+ * PDB_E_MISSING when absent (JSON null counts as absent), PDB_E_TYPE when
+ * @obj is no object or the member fails @is.
+ */
+static const cJSON *member(const cJSON *obj, const char *key, cJSON_bool (*is)(const cJSON *),
+                           enum pdb_rc *rc)
 {
 	const cJSON *v;
 
-	if (!cJSON_IsObject(obj)) {
-		*rc = PDB_E_TYPE;
+	*rc = PDB_E_TYPE;
+	if (!cJSON_IsObject(obj))
 		return NULL;
-	}
 	v = cJSON_GetObjectItemCaseSensitive(obj, key);
 	if (!v || cJSON_IsNull(v)) {
 		*rc = PDB_E_MISSING;
 		return NULL;
 	}
+	if (!is(v))
+		return NULL;
 	*rc = PDB_OK;
 	return v;
 }
@@ -180,14 +186,11 @@ static const cJSON *member(const cJSON *obj, const char *key, enum pdb_rc *rc)
 enum pdb_rc jsonx_get_str(const struct cJSON *obj, const char *key, const char **out)
 {
 	enum pdb_rc rc;
-	const cJSON *v = member(obj, key, &rc);
+	const cJSON *v = member(obj, key, cJSON_IsString, &rc);
 
-	if (!v)
-		return rc;
-	if (!cJSON_IsString(v))
-		return PDB_E_TYPE;
-	*out = v->valuestring;
-	return PDB_OK;
+	if (v)
+		*out = v->valuestring;
+	return rc;
 }
 
 enum pdb_rc jsonx_copy_str(const struct cJSON *obj, const char *key, char *dst, size_t dst_len)
@@ -211,13 +214,11 @@ enum pdb_rc jsonx_get_int(const struct cJSON *obj, const char *key, int64_t min,
                           int64_t *out)
 {
 	enum pdb_rc rc;
-	const cJSON *v = member(obj, key, &rc);
+	const cJSON *v = member(obj, key, cJSON_IsNumber, &rc);
 	double d;
 
 	if (!v)
 		return rc;
-	if (!cJSON_IsNumber(v))
-		return PDB_E_TYPE;
 	d = v->valuedouble;
 	if (!isfinite(d) || d > (double)JSONX_INT_MAX || d < -(double)JSONX_INT_MAX)
 		return PDB_E_RANGE;
@@ -232,40 +233,31 @@ enum pdb_rc jsonx_get_int(const struct cJSON *obj, const char *key, int64_t min,
 enum pdb_rc jsonx_get_bool(const struct cJSON *obj, const char *key, bool *out)
 {
 	enum pdb_rc rc;
-	const cJSON *v = member(obj, key, &rc);
+	const cJSON *v = member(obj, key, cJSON_IsBool, &rc);
 
-	if (!v)
-		return rc;
-	if (!cJSON_IsBool(v))
-		return PDB_E_TYPE;
-	*out = cJSON_IsTrue(v);
-	return PDB_OK;
+	if (v)
+		*out = cJSON_IsTrue(v);
+	return rc;
 }
 
 enum pdb_rc jsonx_get_obj(const struct cJSON *obj, const char *key, const struct cJSON **out)
 {
 	enum pdb_rc rc;
-	const cJSON *v = member(obj, key, &rc);
+	const cJSON *v = member(obj, key, cJSON_IsObject, &rc);
 
-	if (!v)
-		return rc;
-	if (!cJSON_IsObject(v))
-		return PDB_E_TYPE;
-	*out = v;
-	return PDB_OK;
+	if (v)
+		*out = v;
+	return rc;
 }
 
 enum pdb_rc jsonx_get_arr(const struct cJSON *obj, const char *key, const struct cJSON **out)
 {
 	enum pdb_rc rc;
-	const cJSON *v = member(obj, key, &rc);
+	const cJSON *v = member(obj, key, cJSON_IsArray, &rc);
 
-	if (!v)
-		return rc;
-	if (!cJSON_IsArray(v))
-		return PDB_E_TYPE;
-	*out = v;
-	return PDB_OK;
+	if (v)
+		*out = v;
+	return rc;
 }
 
 enum pdb_rc jsonx_print(const struct cJSON *v, struct buf *out)
