@@ -85,7 +85,7 @@ static void print_text(const struct snapshot *s, const char *base)
 	for (i = 0; i < s->n_incidents; i++) {
 		const struct pd_incident *in = &s->incidents[i];
 
-		printf("  #%lld %-12s %-4s %-3s %s  [%s]\n", (long long)in->number,
+		printf("  #%-5lld %-12s %-4s %-3s %s  [%s]\n", (long long)in->number,
 		       pd_status_name(in->status), pd_urgency_name(in->urgency),
 		       in->priority[0] ? in->priority : "-", in->title,
 		       in->service_name[0] ? in->service_name : in->service_id);
