@@ -76,6 +76,12 @@ debian_uri() {
   local uri
   # shellcheck disable=SC2016 # apt's format string, not a shell expansion
   uri=$(apt-get indextargets --format '$(REPO_URI)' "Label: $1" | head -n 1)
+  if [[ -z $uri && $EUID -eq 0 ]]; then
+    # A machine whose apt lists were never fetched (or were cleaned) knows no labels yet.
+    apt-get update >&2 || true
+    # shellcheck disable=SC2016
+    uri=$(apt-get indextargets --format '$(REPO_URI)' "Label: $1" | head -n 1)
+  fi
   [[ -n $uri ]] || die "this machine's apt has no '$1' archive configured (or needs apt-get update)"
   echo "$uri"
 }
