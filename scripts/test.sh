@@ -65,6 +65,7 @@ for board in rpi-4 rpi-zero-2-w rpi-5 generic-armhf rpi-zero-w; do
 done
 step binaries tests/smoke/binaries.sh
 step pdsim-self-test python3 -m unittest discover -s tests/pdsim
+step official-tool-table python3 tests/tools/check_official_table.py --self-test
 step integration-host env PDB_BUILD=build python3 -m unittest discover -v -s tests/integration
 step integration-asan-ubsan env PDB_BUILD=build-san python3 -m unittest discover -v -s tests/integration
 
