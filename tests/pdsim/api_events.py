@@ -10,8 +10,8 @@ and replace), service orchestrations (get, replace, active flag), and
 `/alert_grouping_settings` (list with `after`/`before` cursors, get, create,
 update, delete; a service belongs to at most one setting). Replacing an
 orchestration path keeps the ID of a rule it already has and gives every
-other rule a new one (so a client's placeholder ID is replaced), bumps
-`version` and records who changed it. Each handler returns (status, body).
+other rule a new one (so a client's placeholder ID is replaced), drops
+null-valued actions, bumps `version` and records who changed it. Each handler returns (status, body).
 """
 
 import base64
@@ -239,15 +239,16 @@ def _new_path(req, kind, old, body):
             rid = rule.get("id") if rule.get("id") in known else s.ids.hexkey(8)
             kept = {"label": rule.get("label"), "id": rid, "conditions": [{"expression": c["expression"]}
                                                                            for c in conds],
-                    "actions": dict(actions), "disabled": bool(rule.get("disabled", False))}
+                    "actions": {k: v for k, v in actions.items() if v is not None},
+                    "disabled": bool(rule.get("disabled", False))}
             out_rules.append(kept)
         out_sets.append({"id": st["id"], "rules": out_rules})
     catch_all = p.get("catch_all") or {"actions": {}}
     if not isinstance(catch_all, dict) or not isinstance(catch_all.get("actions", {}), dict):
         raise invalid("catch_all.actions must be an object")
-    actions = dict(catch_all.get("actions") or {})
+    actions = {k: v for k, v in (catch_all.get("actions") or {}).items() if v is not None}
     if kind == "router":
-        target = actions.get("route_to", "unrouted")
+        target = actions.get("route_to") or "unrouted"
         if target != "unrouted" and target not in s.services:
             raise invalid("catch_all route_to must be 'unrouted' or a service")
         actions["route_to"] = target

@@ -25,6 +25,10 @@ MAX_MEMBERS = 20
 MAX_SHIFTS = 1000
 MAX_RANGE = 366 * 86400
 STRATEGIES = ("rotating_member_assignment_strategy", "every_member_assignment_strategy")
+# stored field -> request field, for "only effective_until can change on an active event"
+EVENT_FIELDS = {"name": "name", "start": "start_time", "start_tz": "start_time", "end": "end_time",
+                "end_tz": "end_time", "effective_since": "effective_since", "recurrence": "recurrence",
+                "strategy": "assignment_strategy"}
 
 
 # --------------------------------------------------------------- lookups
@@ -111,8 +115,9 @@ def list_schedules(req):
 
 
 def _reject_nested(body):
+    """`rotations` and `escalation_policies` are rejected; null or empty counts as absent."""
     bad = {k: "is not accepted; use the rotation endpoints" for k in ("rotations", "escalation_policies")
-           if body.get(k) is not None}
+           if body.get(k)}
     if bad:
         raise invalid_fields({"schedule." + k: v for k, v in bad.items()})
 
@@ -250,7 +255,7 @@ def _event_fields(req, body, ev, partial):
                 errors.update(exc.errors)
     if want("effective_since"):
         try:
-            ev["effective_since"] = max(_time(body.get("effective_since"), "event.effective_since"), req.now)
+            ev["effective_since"] = _time(body.get("effective_since"), "event.effective_since")
         except ApiError as exc:
             errors.update(exc.errors)
     if "effective_until" in body and (not partial or "effective_until" in body):
@@ -273,6 +278,10 @@ def _event_fields(req, body, ev, partial):
             elif per is not None and (not isinstance(per, int) or isinstance(per, bool) or per < 1):
                 errors["event.assignment_strategy.shifts_per_member"] = ["must be a positive integer"]
             else:
+                if st["type"] == STRATEGIES[0]:
+                    per = per or 1
+                else:
+                    per = None
                 try:
                     ev["strategy"] = {"type": st["type"], "shifts_per_member": per,
                                       "members": [_member(m, "event.assignment_strategy.members", s) for m in members]}
@@ -288,8 +297,6 @@ def _event_fields(req, body, ev, partial):
         raise ApiError(400, 2001, "Invalid Request", errors)
     if ev["end"] <= ev["start"]:
         raise invalid_fields({"event.end_time": "must be after start_time"})
-    if ev["effective_until"] is not None and ev["effective_until"] <= ev["effective_since"]:
-        raise invalid_fields({"event.effective_until": "must be after effective_since"})
 
 
 def _no_overlap(rot, ev):
@@ -331,6 +338,9 @@ def create_event(req):
         raise invalid_fields({"rotation.events": "a rotation can have at most %d events" % MAX_EVENTS})
     ev = {"id": None}
     _event_fields(req, body, ev, False)
+    ev["effective_since"] = max(ev["effective_since"], req.now)  # past values are clamped to now (spec)
+    if ev["effective_until"] is not None and ev["effective_until"] <= ev["effective_since"]:
+        raise invalid_fields({"event.effective_until": "must be after effective_since"})
     _no_overlap(rot, ev)
     ev["id"] = s.ids.long26()
     rot["events"][ev["id"]] = ev
@@ -345,14 +355,20 @@ def update_event(req):
     now = req.now
     if ev["effective_until"] is not None and ev["effective_until"] <= now:
         raise invalid_fields({"event": "past events cannot be modified"})
-    if ev["effective_since"] <= now:
-        other = [k for k in body if k != "effective_until"]
-        if other:
-            raise invalid_fields({"event." + k: "only effective_until can change on an active event" for k in other})
     new = dict(ev)
     _event_fields(req, body, new, True)
-    if "effective_until" in body and ev["effective_since"] <= now and new["effective_until"] is not None:
-        new["effective_until"] = max(new["effective_until"], now)
+    if ev["effective_since"] <= now:
+        # an active event: only effective_until may differ (sending the other fields unchanged is fine)
+        changed = [k for k in EVENT_FIELDS if new[k] != ev[k]]
+        if changed:
+            raise invalid_fields({"event.%s" % EVENT_FIELDS[k]: "only effective_until can change on an active event"
+                                  for k in changed})
+        if new["effective_until"] is not None:
+            new["effective_until"] = max(new["effective_until"], now)
+    else:
+        new["effective_since"] = max(new["effective_since"], now)
+    if new["effective_until"] is not None and new["effective_until"] <= new["effective_since"]:
+        raise invalid_fields({"event.effective_until": "must be after effective_since"})
     _no_overlap(rot, new)
     ev.update(new)
     return 200, {"event": r.v3_event(req.ctx, sc["id"], rot["id"], ev)}
@@ -445,17 +461,23 @@ def update_custom_shift(req):
     sc = _schedule(req)
     cs = _custom_shift(req, sc)
     body = _wrapped(req, "custom_shift")
-    if cs["start"] <= req.now:
-        if cs["end"] <= req.now:
-            raise invalid_fields({"custom_shift": "an ended shift cannot be modified"})
-        other = [k for k in body if k != "end_time" and body[k] is not None and k != "type"]
-        if other:
-            raise invalid_fields({"custom_shift." + k: "only end_time can change once a shift has started"
-                                  for k in other})
     start, end = _shift_times(body, "custom_shift", cs)
     assignments = cs["assignments"]
     if body.get("assignments") is not None:
         assignments = _assignments(req, body["assignments"], "custom_shift")
+        if [a["member"] for a in assignments] == [a["member"] for a in cs["assignments"]]:
+            assignments = cs["assignments"]
+    if cs["start"] <= req.now:
+        if cs["end"] <= req.now:
+            raise invalid_fields({"custom_shift": "an ended shift cannot be modified"})
+        changed = {}
+        if start != cs["start"]:
+            changed["custom_shift.start_time"] = "only end_time can change once a shift has started"
+        if assignments is not cs["assignments"]:
+            changed["custom_shift.assignments"] = "only end_time can change once a shift has started"
+        if changed:
+            raise invalid_fields(changed)
+        end = max(end, req.now)
     cs.update({"start": start, "end": end, "assignments": assignments})
     return 200, {"custom_shift": r.custom_shift(req.ctx, sc["id"], cs)}
 

@@ -1164,6 +1164,38 @@ class SimTest(unittest.TestCase):
         self.assert_404("/v3/schedules/" + sid)
         self.assert_404("/v3/schedules/%s/rotations" % sid)
 
+    def test_v3_active_event_and_started_shift_rules(self):
+        seeded = next(x for x in self.ok("/v3/schedules", "schedules") if x["summary"] == "Platform Shift-Based")
+        sc = self.ok("/v3/schedules/" + seeded["id"], "schedule")
+        rot = sc["rotations"][0]
+        ev = rot["events"][0]
+        path = "/v3/schedules/%s/rotations/%s/events/%s" % (seeded["id"], rot["id"], ev["id"])
+        same = {k: ev[k] for k in ("name", "start_time", "end_time", "effective_since", "recurrence",
+                                   "assignment_strategy")}
+        status, body = self.w("PUT", path, {"event": dict(same, effective_until="2027-01-01T00:00:00Z")})
+        self.assertEqual((status, body["event"]["effective_until"]), (200, "2027-01-01T00:00:00Z"), body)
+        status, err = self.w("PUT", path, {"event": dict(same, name="Renamed")})
+        self.assert_error(status, err, 400)
+        self.assertIn("event.name", err["error"]["errors"])
+        status, err = self.w("POST", "/v3/schedules/%s/rotations/%s/events" % (seeded["id"], rot["id"]),
+                             {"event": dict(same, effective_since="2026-12-15T00:00:00Z")})
+        self.assert_error(status, err, 400)  # overlaps the active event (now ending 2027-01-01)
+        # a custom shift that has started: only end_time may change; deleting it ends it now
+        users = self.ok("/users?limit=100", "users")
+        cs = {"custom_shifts": [{"start_time": "2026-11-27T08:00:00Z", "end_time": "2026-11-27T18:00:00Z",
+                                 "assignments": [{"member": {"type": "user_member", "user_id": users[0]["id"]}}]}]}
+        created = self.w("POST", "/v3/schedules/%s/custom_shifts" % seeded["id"], cs)[1]["custom_shifts"][0]
+        cpath = "/v3/schedules/%s/custom_shifts/%s" % (seeded["id"], created["id"])
+        full = {"type": "custom_shift", "start_time": created["start_time"], "end_time": "2026-11-27T20:00:00Z",
+                "assignments": [{"type": "shift_assignment", "member": created["assignments"][0]["member"]}]}
+        status, body = self.w("PUT", cpath, {"custom_shift": full})
+        self.assertEqual((status, body["custom_shift"]["end_time"]), (200, "2026-11-27T20:00:00Z"), body)
+        status, err = self.w("PUT", cpath, {"custom_shift": dict(full, start_time="2026-11-27T07:00:00Z")})
+        self.assert_error(status, err, 400)
+        self.assertEqual(self.w("DELETE", cpath)[0], 204)
+        self.assertEqual(self.ok(cpath, "custom_shift")["end_time"], CLOCK)
+        self.assert_error(*self.w("DELETE", cpath), 400)
+
     # --------------------------------------------------- events pipeline
 
     def test_change_events(self):
@@ -1484,6 +1516,20 @@ class SimTest(unittest.TestCase):
         self.assert_404("/analytics/raw/responders/PNOPE00/incidents", "POST", flt)
 
     # ---------------------------------------------- generic machinery still applies
+
+    def test_endpoints_md_lists_every_route(self):
+        sys.path.insert(0, HERE)
+        import routes
+        listed = set()
+        with open(os.path.join(HERE, "ENDPOINTS.md"), encoding="utf-8") as f:
+            section = False
+            for line in f:
+                if line.startswith("## "):
+                    section = line.strip() == "## Endpoints"
+                m = re.match(r"^\| (GET|PUT|POST|DELETE) \| `([^`]+)` \|", line)
+                if section and m:
+                    listed.add((m.group(1), m.group(2)))
+        self.assertEqual(listed, {(m, p) for m, p, _, _ in routes.ROUTES})
 
     def test_new_endpoints_faults_log_and_reset(self):
         self.ctl("DELETE", "/_sim/requests")
