@@ -184,7 +184,8 @@ def facts(s, inc, now, tz):
             "acks": acks, "ack": len(acks), "notifies": notifies, "assigned": assigned, "moves": moves,
             "engaged": engaged, "engaged_total": sum(engaged.values()),
             "engaged_users": len(engaged), "snoozed": snoozed, "esc": esc, "timeout_esc": timeout_esc,
-            "manual_esc": manual_esc, "reassign": reassign, "classes": classes, "resolver": resolver, "priority": prio, "major": bool(prio and prio["name"] in MAJOR),
+            "manual_esc": manual_esc, "reassign": reassign, "classes": classes, "resolver": resolver,
+            "priority": prio, "major": bool(prio and prio["name"] in MAJOR),
             "auto_resolved": bool(resolver and resolver[0] == "service")}
 
 
@@ -488,7 +489,8 @@ def raw_incident(s, f, tz):
     return {"acknowledged_user_ids": ack_users,
             "acknowledged_user_names": [s.users[u]["name"] for u in ack_users],
             "acknowledgement_count": f["ack"], "active_user_count": len(set(f["assigned"]) | set(ack_users)),
-            "assigned_user_ids": list(f["assigned"]), "assigned_user_names": [s.users[u]["name"] for u in f["assigned"]],
+            "assigned_user_ids": list(f["assigned"]),
+            "assigned_user_names": [s.users[u]["name"] for u in f["assigned"]],
             "assignment_count": len(f["assigned"]), "auto_resolved": f["auto_resolved"],
             "business_hour_interruptions": f["classes"]["business"],
             "created_at": fmt_naive(inc["created_at"], tz), "updated_at": fmt_naive(inc["updated_at"], tz),

@@ -121,7 +121,8 @@ def create_change_event(req):
     ce = {"id": s.ids.long26(), "timestamp": ts, "summary": payload["summary"],
           "source": str(payload.get("source") or ""), "service_ids": [svc["id"]],
           "integration_id": svc["integration"]["id"], "routing_key": key,
-          "links": [{"href": str(x.get("href")), "text": str(x.get("text") or "")} for x in links if isinstance(x, dict)],
+          "links": [{"href": str(x.get("href")), "text": str(x.get("text") or "")}
+                    for x in links if isinstance(x, dict)],
           "images": [{"src": str(x.get("src")), "href": x.get("href"), "alt": x.get("alt")}
                      for x in images if isinstance(x, dict)],
           "custom_details": payload.get("custom_details") if isinstance(payload.get("custom_details"), dict) else {}}

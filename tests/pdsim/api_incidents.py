@@ -18,6 +18,8 @@ from api_common import get_or_404, limit_offset, page, ref_id
 from render import alert as r_alert
 from render import incident as r_incident
 from render import incident_ref, log_entry, note as r_note
+from render import responder_request as r_responder_request
+from render import status_update as r_status_update
 from util import ApiError, invalid, not_found
 
 STATUSES = ("triggered", "acknowledged", "resolved")
@@ -549,7 +551,7 @@ def related_incidents(req):
                                         "self": "%s/%s/%s" % (ctx.base, paths[sup[0]], sup[1])}}})
         if rels:
             out.append((other, rels))
-    out.sort(key=lambda x: -x[0]["created_at"])
+    out.sort(key=lambda x: (-x[0]["created_at"], x[0]["number"]))
     return 200, {"related_incidents": [
         {"incident": r_incident(ctx, o["id"]) if full else _mini_incident(ctx, o), "relationships": rels}
         for o, rels in out[:MAX_RELATED]]}
@@ -592,8 +594,7 @@ def create_responder_request(req):
     if inc["status"] == "resolved":
         raise invalid("Responders cannot be requested for a resolved incident")
     rr = req.store.add_responder_request(inc, req.now, requester, message, targets)
-    from render import responder_request
-    return 200, {"responder_request": responder_request(req.ctx, inc["id"], rr)}
+    return 200, {"responder_request": r_responder_request(req.ctx, inc["id"], rr)}
 
 
 def create_status_update(req):
@@ -609,8 +610,7 @@ def create_status_update(req):
             raise invalid("%s must be a string" % key)
     su = req.store.add_status_update(inc, req.now, req.actor_id, message, body.get("subject"),
                                      body.get("html_message"))
-    from render import status_update
-    return 200, {"status_update": status_update(req.ctx, su)}
+    return 200, {"status_update": r_status_update(req.ctx, su)}
 
 
 def _note(req, inc):

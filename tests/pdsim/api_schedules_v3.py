@@ -92,7 +92,8 @@ def _range(req, required):
     if not since and not until:
         return None
     if not since or not until:
-        raise invalid_fields({"since" if not since else "until": "is required with %s" % ("until" if not since else "since")})
+        missing, given = ("since", "until") if not since else ("until", "since")
+        raise invalid_fields({missing: "is required with %s" % given})
     a, b = _time(since, "since", req.ctx.tz), _time(until, "until", req.ctx.tz)
     if b <= a:
         raise invalid_fields({"until": "must be after since"})

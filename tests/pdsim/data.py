@@ -381,6 +381,10 @@ def _svc_by_name(store):
     return {svc["name"]: sid for sid, svc in store.services.items()}
 
 
+def _manager_name(store, tid):
+    return store.users[store.teams[tid]["members"][0][0]]["name"]
+
+
 def _business_services(store):
     by_name = _svc_by_name(store)
     teams = list(store.teams)
@@ -388,7 +392,7 @@ def _business_services(store):
     for name, desc, ti, supporting in BUSINESS_SERVICES:
         bid = store.ids.new()
         store.business_services[bid] = {"id": bid, "name": name, "description": desc,
-                                        "point_of_contact": store.users[store.teams[teams[ti]]["members"][0][0]]["name"],
+                                        "point_of_contact": _manager_name(store, teams[ti]),
                                         "team_id": teams[ti]}
         ids.append(bid)
         for svc in supporting:
@@ -518,7 +522,8 @@ def _orchestrations(store, epoch):
                  "actions": {"severity": "info"}, "disabled": False}], {"suppress": True})}
     sid = by_name["Checkout API"]
     path = orchestration_path(store, epoch - 30 * DAY, me, [
-        {"label": "Critical checkout errors are P1", "conditions": [{"expression": "event.severity matches 'critical'"}],
+        {"label": "Critical checkout errors are P1",
+         "conditions": [{"expression": "event.severity matches 'critical'"}],
          "actions": {"priority": next(iter(store.priorities)), "annotate": "Use the checkout runbook"},
          "disabled": False}])
     path["active"] = True
@@ -578,7 +583,8 @@ def _status_pages(store, rng, epoch, business_ids):
                 "starts_at": mstart, "ends_at": mstart + 2 * HOUR, "linked_incident_id": None, "updates": {}}
         uid = store.ids.new()
         post["updates"][uid] = {"id": uid, "message": "Scheduled: Postgres major version upgrade.",
-                                "reviewed_status": "approved", "status_id": item("statuses", "maintenance", "scheduled"),
+                                "reviewed_status": "approved",
+                                "status_id": item("statuses", "maintenance", "scheduled"),
                                 "severity_id": item("severities", "maintenance", "maintenance"),
                                 "impacted_services": [(sp["services"][1]["id"],
                                                        item("impacts", "maintenance", "under maintenance"))],
@@ -599,7 +605,8 @@ def _alert_grouping(store, epoch):
         agid = store.ids.new()
         store.alert_grouping[agid] = {"id": agid, "name": name, "description": desc, "type": kind,
                                       "config": dict(config), "service_ids": [by_name[x] for x in svcs],
-                                      "created_at": epoch - (120 - 20 * i) * DAY, "updated_at": epoch - (60 - 5 * i) * DAY}
+                                      "created_at": epoch - (120 - 20 * i) * DAY,
+                                      "updated_at": epoch - (60 - 5 * i) * DAY}
 
 
 def _webhooks(store):

@@ -342,8 +342,7 @@ def incident(ctx, iid):
             "type": inc["resolve_reason"]["type"],
             "incident": ref(ctx, "incident", inc["resolve_reason"]["incident_id"])},
         "incidents_responders": [incidents_responder(ctx, iid, r) for r in inc["responders"]],
-        "responder_requests": [responder_request(ctx, iid, rr, with_incident=False)
-                               for rr in inc["responder_requests"]],
+        "responder_requests": [responder_request(ctx, iid, rr) for rr in inc["responder_requests"]],
         "subscriber_requests": [],
         "urgency": inc["urgency"],
     })
@@ -447,17 +446,14 @@ def incidents_responder(ctx, iid, r):
             "escalation_policy_requests": [] if r["ep_id"] is None else [ref(ctx, "escalation_policy", r["ep_id"])]}
 
 
-def responder_request(ctx, iid, rr, with_incident=True):
+def responder_request(ctx, iid, rr):
     targets = []
     for kind, tid, entries in rr["targets"]:
         targets.append({"responder_request_target": {
             "type": kind, "id": tid, "summary": ref(ctx, kind, tid)["summary"],
             "incidents_responders": [incidents_responder(ctx, iid, r) for r in entries]}})
-    out = {"id": rr["id"], "requester": ref(ctx, "user", rr["requester_id"]), "requested_at": ctx.t(rr["at"]),
-           "message": rr["message"], "responder_request_targets": targets}
-    if with_incident:
-        out = dict({"incident": ref(ctx, "incident", iid)}, **out)
-    return out
+    return {"id": rr["id"], "incident": ref(ctx, "incident", iid), "requester": ref(ctx, "user", rr["requester_id"]),
+            "requested_at": ctx.t(rr["at"]), "message": rr["message"], "responder_request_targets": targets}
 
 
 def status_update(ctx, su):
@@ -653,7 +649,8 @@ def workflow(ctx, wid, steps=True, team=True):
 
 
 def workflow_instance(ctx, inst):
-    return {"id": inst["id"], "type": "incident_workflow_instance", "incident": ref(ctx, "incident", inst["incident_id"])}
+    return {"id": inst["id"], "type": "incident_workflow_instance",
+            "incident": ref(ctx, "incident", inst["incident_id"])}
 
 
 # --------------------------------------------------------------- status pages

@@ -497,6 +497,9 @@ class Store:
                 obj["team_ids"] = swap(obj["team_ids"])
         for inc in self.incidents.values():
             inc["team_ids"] = swap(inc["team_ids"])
+        for le in self.log_entries.values():
+            if tid in le["team_ids"]:
+                le["team_ids"] = swap(le["team_ids"])
         for table in (self.business_services, self.orchestrations, self.workflows):
             for obj in table.values():
                 if obj.get("team_id") == tid:

@@ -6,7 +6,9 @@ with http.client + ssl trusting the test CA, mapping api.pagerduty.com and
 api.eu.pagerduty.com to 127.0.0.1 the way a client with a resolver override
 would. Covers envelopes and pagination, auth and From errors, writes read
 back, on-calls against rendered schedules, every fault kind, keep-alive
-connection counting, the EU host name, determinism and clean shutdown.
+connection counting, the EU host name, determinism and clean shutdown; and,
+for every resource kind the official MCP server's tools reach (ENDPOINTS.md),
+the list shape and pagination style, a get, a write read back and a 404.
 Run: python3 -m unittest discover -s tests/pdsim -v
 """
 
@@ -914,11 +916,14 @@ class SimTest(unittest.TestCase):
         self.assert_404("/teams/" + tid)
         self.assertNotIn(tid, [t["id"] for t in self.ok("/users/" + u2, "user")["teams"]])
         self.assert_404("/teams/" + tid, "DELETE")
-        # deleting a seeded team keeps every reference readable
-        seeded = self.ok("/teams", "teams")[0]["id"]
-        self.assertEqual(self.w("DELETE", "/teams/" + seeded)[0], 204)
+        # deleting the seeded teams keeps every reference readable
+        for seeded in self.ok("/teams", "teams"):
+            self.assertEqual(self.w("DELETE", "/teams/" + seeded["id"])[0], 204)
         self.assertEqual(len(self.ok("/incidents?date_range=all&limit=100&include[]=teams", "incidents")), 100)
-        self.assertEqual(self.get("/services?limit=100")[0], 200)
+        for path in ("/services?limit=100", "/log_entries?limit=100", "/schedules?limit=100", "/escalation_policies",
+                     "/users?limit=100&include[]=teams", "/business_services", "/event_orchestrations",
+                     "/incident_workflows?include[]=team", "/v3/schedules/%s" % self.ok("/v3/schedules", "schedules")[0]["id"]):
+            self.assertEqual(self.get(path)[0], 200, path)
 
     def test_service_writes(self):
         ep = self.ok("/escalation_policies", "escalation_policies")[0]
@@ -1048,8 +1053,8 @@ class SimTest(unittest.TestCase):
         self.assertTrue(entries)
         self.assertTrue(all(e["start"].endswith("+01:00") for e in entries))
         layer_id = sc["schedule_layers"][0]["id"]
-        upd = {"schedule": {"name": "Ledger Days", "schedule_layers": [dict(new["schedule"]["schedule_layers"][0],
-                                                                            id=layer_id, users=[{"user": {"id": users[2]["id"]}}])]}}
+        layer = dict(new["schedule"]["schedule_layers"][0], id=layer_id, users=[{"user": {"id": users[2]["id"]}}])
+        upd = {"schedule": {"name": "Ledger Days", "schedule_layers": [layer]}}
         status, body = self.w("PUT", "/schedules/" + sc["id"], upd)
         self.assertEqual((status, body["schedule"]["name"]), (200, "Ledger Days"))
         got = self.ok("/schedules/" + sc["id"], "schedule")
@@ -1266,7 +1271,8 @@ class SimTest(unittest.TestCase):
         again = self.ok("/event_orchestrations/%s/router" % oid, "orchestration_path")
         self.assertEqual(again["sets"][0]["rules"][3]["actions"]["route_to"], sid)
         self.assertEqual(self.ok("/event_orchestrations/" + oid, "orchestration")["routes"], 4)
-        bad = {"orchestration_path": {"sets": [{"id": "start", "rules": [{"conditions": [], "actions": {"route_to": "PNOPE00"}}]}],
+        bad = {"orchestration_path": {"sets": [{"id": "start", "rules": [
+            {"conditions": [], "actions": {"route_to": "PNOPE00"}}]}],
                                       "catch_all": {"actions": {"route_to": "unrouted"}}}}
         self.assert_error(*self.w("PUT", "/event_orchestrations/%s/router" % oid, bad), 400)
         for kind in ("global", "unrouted"):
@@ -1288,10 +1294,12 @@ class SimTest(unittest.TestCase):
             "catch_all": {"actions": {}}}})
         self.assertEqual(status, 200, got)
         self.assertEqual(len(self.ok("/event_orchestrations/services/" + sid, "orchestration_path")["sets"][0]["rules"]), 1)
-        self.assertEqual(self.w("PUT", "/event_orchestrations/services/%s/active" % sid, {"active": True}), (200, {"active": True}))
+        self.assertEqual(self.w("PUT", "/event_orchestrations/services/%s/active" % sid, {"active": True}),
+                         (200, {"active": True}))
         self.assertEqual(self.ok("/event_orchestrations/services/%s/active" % sid), {"active": True})
         checkout = self.svc_id("Checkout API")
-        self.assertEqual(len(self.ok("/event_orchestrations/services/" + checkout, "orchestration_path")["sets"][0]["rules"]), 1)
+        checkout_path = self.ok("/event_orchestrations/services/" + checkout, "orchestration_path")
+        self.assertEqual(len(checkout_path["sets"][0]["rules"]), 1)
         self.assert_404("/event_orchestrations/00000000-0000-4000-8000-000000000000")
         self.assert_404("/event_orchestrations/00000000-0000-4000-8000-000000000000/router")
         self.assert_404("/event_orchestrations/services/PNOPE00")
@@ -1376,7 +1384,8 @@ class SimTest(unittest.TestCase):
             self.assertEqual([w["filter"]["type"] for w in got], ["service_reference"])
         team = self.ok("/teams", "teams")[0]
         new = {"webhook_subscription": {"type": "webhook_subscription", "description": "Team feed",
-                                        "delivery_method": {"type": "http_delivery_method", "url": "https://hooks.example.com/t",
+                                        "delivery_method": {"type": "http_delivery_method",
+                                                            "url": "https://hooks.example.com/t",
                                                             "custom_headers": [{"name": "X-Key", "value": "s3cret"}]},
                                         "events": ["incident.triggered", "incident.resolved"],
                                         "filter": {"id": team["id"], "type": "team_reference"}}}
@@ -1427,7 +1436,8 @@ class SimTest(unittest.TestCase):
         new = {"post": {"type": "status_page_post", "title": "Login errors", "post_type": "incident",
                         "starts_at": "2026-11-27T09:30:00Z", "ends_at": None,
                         "status_page": {"id": spid, "type": "status_page"},
-                        "updates": [{"message": "Investigating login errors", "status": {"id": st, "type": "status_page_status"},
+                        "updates": [{"message": "Investigating login errors",
+                                     "status": {"id": st, "type": "status_page_status"},
                                      "severity": {"id": sev, "type": "status_page_severity"},
                                      "impacted_services": [{"service": {"id": svc, "type": "status_page_service"},
                                                             "impact": {"id": imp, "type": "status_page_impact"}}],
@@ -1435,7 +1445,8 @@ class SimTest(unittest.TestCase):
         status, got = self.w("POST", "/status_pages/%s/posts" % spid, new)
         self.assertEqual(status, 201, got)
         post = got["post"]
-        self.assertEqual((post["title"], post["starts_at"], len(post["updates"])), ("Login errors", "2026-11-27T09:30:00.000Z", 1))
+        self.assertEqual((post["title"], post["starts_at"], len(post["updates"])),
+                         ("Login errors", "2026-11-27T09:30:00.000Z", 1))
         full = self.ok("/status_pages/%s/posts/%s?include[]=status_page_post_update" % (spid, post["id"]), "post")
         self.assertEqual(full["updates"][0]["message"], "Investigating login errors")
         upd = {"post_update": {"message": "Fixed", "status": {"id": st}, "severity": {"id": sev},

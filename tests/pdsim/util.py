@@ -1,10 +1,12 @@
 """Shared helpers for the PagerDuty REST API simulator.
 
 This module owns the small pieces every other module needs: the API error type
-and PagerDuty's error body, ISO-8601 time parsing and formatting (whole seconds,
-`Z` in UTC, `+hh:mm` when rendered in an IANA `time_zone`), the deterministic ID
-generator (`P` + 6 upper alnum, or 14-char `Q...` IDs), and query-string parsing
-that accepts `name[]`, `name%5B%5D` and plain `name` for array parameters.
+and PagerDuty's error body (with the v3 variant whose `errors` is an object),
+ISO-8601 time parsing and formatting (whole seconds, `Z` in UTC, `+hh:mm` when
+rendered in an IANA `time_zone`; a `.000Z` form and the offset-less analytics
+form), the deterministic ID generator (`P` + 6 upper alnum, 14-char `Q...`,
+26-char and UUID IDs), and query-string parsing that accepts `name[]`,
+`name%5B%5D` and plain `name` for array parameters.
 Times are carried internally as integer seconds since the Unix epoch (UTC).
 """
 
