@@ -16,8 +16,8 @@ come from each incident's log entries:
     manual when a user did); reassignments: assign entries by a user;
   * seconds on call (responders): the on-call records of the range, level 1
     and level 2+ separately; `up_time_pct`: the share of the range without an
-    open high-urgency incident of a service (averaged over the services of a
-    row); a "major" incident has priority P1 or P2.
+    open major high-urgency incident of a service (averaged over the services
+    of a row); a "major" incident has priority P1 or P2.
 Raw data pages with `starting_after`/`ending_before` cursors and answers
 `first`, `last`, `more`. Each handler returns (status, body).
 """
@@ -239,7 +239,7 @@ def _mean(values):
 
 
 def _uptime(fs, a, b):
-    """Mean over the incidents' services of the share of [a, b) without an open high-urgency incident."""
+    """Mean over the incidents' services of the share of [a, b) without an open major high-urgency incident."""
     by_service = {}
     for f in fs:
         by_service.setdefault(f["inc"]["service_id"], []).append(f)
@@ -250,7 +250,7 @@ def _uptime(fs, a, b):
 
 def _service_uptime(fs, a, b):
     spans = sorted((max(f["created"], a), min(f["end"], b)) for f in fs
-                   if f["inc"]["urgency"] == "high" and f["end"] > a and f["created"] < b)
+                   if f["major"] and f["inc"]["urgency"] == "high" and f["end"] > a and f["created"] < b)
     down, edge = 0, a
     for lo, hi in spans:
         if hi <= edge:
