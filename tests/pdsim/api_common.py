@@ -3,8 +3,11 @@
 `Req` is what a handler receives (path params, parsed query, JSON body, the
 rendering context, the store, "now", the acting user from `From`, the token's
 user). `page()` implements PagerDuty's classic pagination (limit default 25,
-clamped to 100; offset+limit > 10000 is a 400; `total` null unless
-`total=true`; `more`). The remaining helpers validate bodies and references.
+clamped to 100 unless an endpoint says otherwise; offset+limit > 10000 is a
+400; `total` null unless `total=true`; `more`). The cursor styles some newer
+endpoints use live with them (`after`/`before` in api_events.py, analytics'
+`starting_after`/`ending_before` in api_analytics.py). The remaining helpers
+validate bodies and references.
 """
 
 import json
@@ -46,14 +49,14 @@ class Req:
         return body[key]
 
 
-def limit_offset(q):
-    limit = q.int("limit", DEFAULT_LIMIT)
+def limit_offset(q, default=DEFAULT_LIMIT, maximum=MAX_LIMIT):
+    limit = q.int("limit", default)
     offset = q.int("offset", 0)
     if limit < 1:
         raise invalid("limit must be greater than 0")
     if offset < 0:
         raise invalid("offset must be greater than or equal to 0")
-    limit = min(limit, MAX_LIMIT)
+    limit = min(limit, maximum)
     if offset + limit > MAX_WINDOW:
         raise ApiError(400, 2002, "Arguments Caused Error", [
             "Offset+limit exceeds maximum allowed value of 10000. Please try to refine your search to "
@@ -61,13 +64,26 @@ def limit_offset(q):
     return limit, offset
 
 
-def page(req, key, items, render):
-    """Classic pagination over `items`, rendering only the returned page."""
-    limit, offset = limit_offset(req.q)
+def page(req, key, items, render, default=DEFAULT_LIMIT, maximum=MAX_LIMIT, total_key=True):
+    """Classic pagination over `items`, rendering only the returned page.
+
+    `total_key=False` is for envelopes whose schema has no `total` (v3 schedules):
+    it then appears only when `total=true` asks for it."""
+    limit, offset = limit_offset(req.q, default, maximum)
     chunk = items[offset:offset + limit]
-    return 200, {key: [render(x) for x in chunk], "limit": limit, "offset": offset,
-                 "more": offset + len(chunk) < len(items),
-                 "total": len(items) if req.q.bool("total") else None}
+    out = {key: [render(x) for x in chunk], "limit": limit, "offset": offset,
+           "more": offset + len(chunk) < len(items)}
+    if total_key or req.q.bool("total"):
+        out["total"] = len(items) if req.q.bool("total") else None
+    return 200, out
+
+
+def body_object(req):
+    """The JSON body as an object, or a 400."""
+    body = req.json()
+    if not isinstance(body, dict):
+        raise invalid("The request body must be a JSON object")
+    return body
 
 
 def get_or_404(table, ident, what):

@@ -1,16 +1,25 @@
 """Endpoint handlers for incidents and what hangs off them.
 
 Owns `/incidents` (list with filters/sort/date range, bulk update, create),
-`/incidents/{id}` (get by ID or number, update), alerts, notes, incident log
-entries, snooze and merge. Writes go through Store operations, which append
-log entries. `PUT /incidents` is all-or-nothing: on any error every touched
-incident is restored. Each handler returns (status, body).
+`/incidents/{id}` (get by ID or number, update), alerts (list, get, update one
+or many, move), notes (list, add, edit, delete), incident log entries, snooze,
+merge, responder requests, status updates, and the read-only analysis the
+official MCP server's tools use: outlier incident, past incidents and related
+incidents (computed from the seeded incidents' title templates, services and
+service dependencies). Writes go through Store operations, which append log
+entries. `PUT /incidents` and `PUT /incidents/{id}/alerts` are
+all-or-nothing: on any error every touched incident is restored. Each handler
+returns (status, body).
 """
+
+import zlib
 
 from api_common import get_or_404, limit_offset, page, ref_id
 from render import alert as r_alert
 from render import incident as r_incident
 from render import incident_ref, log_entry, note as r_note
+from render import responder_request as r_responder_request
+from render import status_update as r_status_update
 from util import ApiError, invalid, not_found
 
 STATUSES = ("triggered", "acknowledged", "resolved")
@@ -431,3 +440,259 @@ def sim_trigger(sim, store, body, now):
                                        "details": body.get("details") or {}})
     return inc
 
+
+
+# ------------------------------------------------ incident extras (MCP tools)
+
+OUTLIER_LOOKBACK = 90 * 86400
+PAST_WINDOW = 183 * 86400
+RELATED_WINDOW = 12 * 3600
+MAX_RELATED = 20
+
+
+def _words(text):
+    return set(w for w in "".join(c.lower() if c.isalnum() else " " for c in text).split() if w)
+
+
+def _similarity(a, b):
+    wa, wb = _words(a), _words(b)
+    return len(wa & wb) / float(len(wa | wb)) if wa and wb else 0.0
+
+
+def _mini_incident(ctx, inc):
+    return {"id": inc["id"], "created_at": ctx.t(inc["created_at"]),
+            "self": "%s/incidents/%s" % (ctx.base, inc["id"]), "title": inc["title"]}
+
+
+def outlier_incident(req):
+    inc = _incident(req)
+    s, ctx = req.store, req.ctx
+    until = req.now
+    since = req.q.time("since", ctx.tz)
+    if since is None:
+        since = min(inc["created_at"], until) - OUTLIER_LOOKBACK
+    if since > until:
+        raise invalid("since must not be in the future", code=2005, message="Invalid Query Date Range")
+    same = [i for i in s.incidents.values() if i["service_id"] == inc["service_id"]
+            and i["template"] == inc["template"] and since <= i["created_at"] <= until]
+    days = max(1.0, (until - since) / 86400.0)
+    freq = round(len(same) / days, 2)
+    category = "anomalous" if len(same) <= 1 else ("rare" if freq < 0.1 else "frequent")
+    detail = _mini_incident(ctx, inc)
+    if "incident" in req.q.list("additional_details"):
+        detail = r_incident(ctx, inc["id"])
+    detail["occurrence"] = {"count": len(same), "frequency": freq, "category": category,
+                            "since": ctx.t(since), "until": ctx.t(until)}
+    cluster = "%08X" % zlib.crc32(("%s|%s" % (inc["service_id"], inc["template"])).encode("utf-8"))
+    return 200, {"outlier_incident": {"incident": detail, "incident_template": {
+        "id": "P" + cluster[:6], "cluster_id": "P" + cluster[2:7], "mined_text": inc["template"]}}}
+
+
+def past_incidents(req):
+    inc = _incident(req)
+    s, ctx = req.store, req.ctx
+    limit = req.q.int("limit", 5)
+    if not 1 <= limit <= 999:
+        raise invalid("limit must be between 1 and 999")
+    found = []
+    for other in s.incidents.values():
+        if other is inc or other["service_id"] != inc["service_id"]:
+            continue
+        if not inc["created_at"] - PAST_WINDOW <= other["created_at"] < inc["created_at"]:
+            continue
+        score = 100.0 if other["template"] == inc["template"] else 60.0 * _similarity(other["title"], inc["title"])
+        score = round(score - (inc["created_at"] - other["created_at"]) / 86400.0 * 0.05, 4)
+        found.append((max(score, 0.0), other))
+    found.sort(key=lambda x: (-x[0], -x[1]["created_at"]))
+    return 200, {"past_incidents": [{"incident": _mini_incident(ctx, o), "score": sc} for sc, o in found[:limit]],
+                 "total": len(found) if req.q.bool("total") else None, "limit": limit}
+
+
+def _dependency_link(s, a, b):
+    """(dependent, supporting) service refs when services a and b are linked by a dependency."""
+    for dep in s.dependencies.values():
+        pair = (dep["dependent"], dep["supporting"])
+        if {pair[0], pair[1]} == {("service", a), ("service", b)}:
+            return pair
+    bizz = {}
+    for dep in s.dependencies.values():
+        if dep["supporting"][0] == "service" and dep["dependent"][0] == "business_service":
+            bizz.setdefault(dep["dependent"][1], set()).add(dep["supporting"][1])
+    for bid, svcs in bizz.items():
+        if a in svcs and b in svcs:
+            return ("business_service", bid), ("service", b)
+    return None
+
+
+def related_incidents(req):
+    inc = _incident(req)
+    s, ctx = req.store, req.ctx
+    full = "incident" in req.q.list("additional_details")
+    out = []
+    for other in s.incidents.values():
+        if other is inc or abs(other["created_at"] - inc["created_at"]) > RELATED_WINDOW:
+            continue
+        rels = []
+        if other["template"] == inc["template"] and other["service_id"] != inc["service_id"]:
+            n = int(inc["number"]) % 7
+            rels.append({"type": "machine_learning_inferred", "metadata": {
+                "grouping_classification": "similar_contents",
+                "user_feedback": {"positive_feedback_count": 3 + n, "negative_feedback_count": n % 3}}})
+        link = _dependency_link(s, inc["service_id"], other["service_id"]) \
+            if other["service_id"] != inc["service_id"] else None
+        if link:
+            kinds = {"service": "technical_service_reference", "business_service": "business_service_reference"}
+            paths = {"service": "services", "business_service": "business_services"}
+            dep, sup = link
+            rels.append({"type": "service_dependency", "metadata": {
+                "dependent_services": {"id": dep[1], "type": kinds[dep[0]],
+                                       "self": "%s/%s/%s" % (ctx.base, paths[dep[0]], dep[1])},
+                "supporting_services": {"id": sup[1], "type": kinds[sup[0]],
+                                        "self": "%s/%s/%s" % (ctx.base, paths[sup[0]], sup[1])}}})
+        if rels:
+            out.append((other, rels))
+    out.sort(key=lambda x: (-x[0]["created_at"], x[0]["number"]))
+    return 200, {"related_incidents": [
+        {"incident": r_incident(ctx, o["id"]) if full else _mini_incident(ctx, o), "relationships": rels}
+        for o, rels in out[:MAX_RELATED]]}
+
+
+TARGET_KINDS = {"user_reference": "user", "user": "user",
+                "escalation_policy_reference": "escalation_policy", "escalation_policy": "escalation_policy"}
+
+
+def create_responder_request(req):
+    inc = _incident(req)
+    s = req.store
+    body = req.json()
+    if not isinstance(body, dict):
+        raise invalid("The request body must be an object")
+    requester = body.get("requester_id")
+    if not isinstance(requester, str) or not requester:
+        raise ApiError(400, 2011, "You must specify a requester_id to perform this action")
+    if requester not in s.users:
+        raise ApiError(400, 1008, "Requester User Not Found", ["User %s not found" % requester])
+    message = body.get("message")
+    if not isinstance(message, str) or not message.strip():
+        raise invalid("message is required")
+    items = body.get("responder_request_targets")
+    if not isinstance(items, list) or not items:
+        raise invalid("responder_request_targets must be a non-empty array")
+    if len(items) > 20:
+        raise invalid("At most 20 responder request targets can be requested at once")
+    targets = []
+    for item in items:
+        t = item.get("responder_request_target", item) if isinstance(item, dict) else None
+        if not isinstance(t, dict) or t.get("type") not in TARGET_KINDS or not isinstance(t.get("id"), str):
+            raise invalid("Each target needs an id and a type of user_reference or escalation_policy_reference")
+        kind = TARGET_KINDS[t["type"]]
+        table = s.users if kind == "user" else s.escalation_policies
+        if t["id"] not in table:
+            raise invalid("%s %s not found" % (kind.replace("_", " ").capitalize(), t["id"]))
+        if (kind, t["id"]) not in targets:
+            targets.append((kind, t["id"]))
+    if inc["status"] == "resolved":
+        raise invalid("Responders cannot be requested for a resolved incident")
+    rr = req.store.add_responder_request(inc, req.now, requester, message, targets)
+    return 200, {"responder_request": r_responder_request(req.ctx, inc["id"], rr)}
+
+
+def create_status_update(req):
+    inc = _incident(req)
+    body = req.json()
+    if not isinstance(body, dict):
+        raise invalid("The request body must be an object")
+    message = body.get("message")
+    if not isinstance(message, str) or not message.strip():
+        raise invalid("message is required")
+    for key in ("subject", "html_message"):
+        if body.get(key) is not None and not isinstance(body[key], str):
+            raise invalid("%s must be a string" % key)
+    su = req.store.add_status_update(inc, req.now, req.actor_id, message, body.get("subject"),
+                                     body.get("html_message"))
+    return 200, {"status_update": r_status_update(req.ctx, su)}
+
+
+def _note(req, inc):
+    note = next((n for n in req.store.notes[inc["id"]] if n["id"] == req.params["note_id"]), None)
+    if note is None:
+        raise not_found("Note Not Found")
+    return note
+
+
+def update_note(req):
+    inc = _incident(req)
+    note = _note(req, inc)
+    content = req.wrapped("note").get("content")
+    if not isinstance(content, str) or not content.strip():
+        raise invalid("content is required")
+    if len(content) > 25000:
+        raise invalid("content is too long")
+    req.store.update_note(inc, note, req.now, content)
+    return 200, {"note": r_note(req.ctx, note)}
+
+
+def delete_note(req):
+    inc = _incident(req)
+    req.store.delete_note(inc, _note(req, inc))
+    return 204, None
+
+
+def _alert_change(req, inc, alert, upd, touched):
+    """Apply {status?, incident?} to one alert of `inc`."""
+    s = req.store
+    if not isinstance(upd, dict):
+        raise invalid("alert must be an object")
+    status = upd.get("status")
+    if status is not None and status not in ("triggered", "resolved"):
+        raise invalid("status must be 'triggered' or 'resolved'")
+    if upd.get("incident") is not None:
+        target = s.find_incident(ref_id(upd["incident"], "incident"))
+        if target is None:
+            raise ApiError(404, 5001, "Incident Not Found", ["Incident %s not found" % upd["incident"].get("id")])
+        touched.append(target)
+        s.move_alert(alert, target, req.now)
+    if status is not None:
+        s.set_alert_status(alert, status, req.now, req.actor_id)
+
+
+def update_alerts(req):
+    inc = _incident(req)
+    body = req.json()
+    items = body.get("alerts") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not items:
+        raise invalid("alerts must be a non-empty array")
+    if len(items) > 250:
+        raise ApiError(413, 2001, "Request Entity Too Large", ["At most 250 alerts can be updated at once"])
+    pairs = []
+    for item in items:
+        aid = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(aid, str) or aid not in inc["alert_ids"]:
+            raise ApiError(404, 2100, "Not Found", ["Alert %s not found on incident %s" % (aid, inc["id"])])
+        pairs.append((req.store.alerts[aid], item))
+    touched = [inc]
+    for _, item in pairs:
+        if isinstance(item.get("incident"), dict):
+            other = req.store.find_incident(str(item["incident"].get("id")))
+            if other is not None and other not in touched:
+                touched.append(other)
+    _transaction(req, touched, lambda: [_alert_change(req, inc, a, item, []) for a, item in pairs])
+    limit, offset = limit_offset(req.q)
+    return 200, {"alerts": [r_alert(req.ctx, a["id"]) for a, _ in pairs], "limit": limit, "offset": offset,
+                 "more": False, "total": len(pairs) if req.q.bool("total") else None}
+
+
+def update_alert(req):
+    inc = _incident(req)
+    aid = req.params["alert_id"]
+    if aid not in inc["alert_ids"]:
+        raise not_found("Alert Not Found")
+    alert = req.store.alerts[aid]
+    upd = req.wrapped("alert")
+    touched = [inc]
+    if isinstance(upd.get("incident"), dict):
+        other = req.store.find_incident(str(upd["incident"].get("id")))
+        if other is not None and other is not inc:
+            touched.append(other)
+    _transaction(req, touched, lambda: _alert_change(req, inc, alert, upd, []))
+    return 200, {"alert": r_alert(req.ctx, aid)}

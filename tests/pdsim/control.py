@@ -10,6 +10,8 @@ the default starts at the data set's epoch), "fixed" (a pinned instant), and
   DELETE /_sim/faults[/{id}]          remove all rules (or one) -> {"cleared":N}
   GET    /_sim/requests[?limit=N]     {"requests":[...]} oldest first (last 10,000 kept)
   DELETE /_sim/requests               {"cleared":N}
+  GET    /_sim/records[?kind=&incident_id=]  {"records":[...]} status updates, responder requests and
+                                      workflow instances (writes PagerDuty has no GET for), oldest first
   GET    /_sim/stats                  {"connections_accepted","tls_handshakes","requests",...}
   DELETE /_sim/stats                  zero the counters
   POST   /_sim/reset                  rebuild the seeded data set -> {"reset":true,...}
@@ -82,7 +84,15 @@ def info(sim, h, m):
                                 "escalation_policies": len(s.escalation_policies), "services": len(s.services),
                                 "priorities": len(s.priorities), "incidents": len(s.incidents),
                                 "alerts": len(s.alerts), "log_entries": len(s.log_entries),
-                                "notes": sum(len(n) for n in s.notes.values())}}
+                                "notes": sum(len(n) for n in s.notes.values()),
+                                "business_services": len(s.business_services),
+                                "service_dependencies": len(s.dependencies),
+                                "v3_schedules": len(s.v3_schedules), "change_events": len(s.change_events),
+                                "event_orchestrations": len(s.orchestrations),
+                                "incident_workflows": len(s.workflows), "status_pages": len(s.status_pages),
+                                "alert_grouping_settings": len(s.alert_grouping),
+                                "webhook_subscriptions": len(s.webhooks),
+                                "extension_schemas": len(s.extension_schemas), "records": len(s.records)}}
 
 
 def add_faults(sim, h, m):
@@ -115,6 +125,22 @@ def get_requests(sim, h, m):
 
 def clear_requests(sim, h, m):
     return 200, {"cleared": sim.reqlog.clear()}
+
+
+RECORD_KINDS = ("status_update", "responder_request", "workflow_instance")
+
+
+def get_records(sim, h, m):
+    """Writes PagerDuty offers no GET for, oldest first; `kind` and `incident_id` filter them."""
+    q = h.sim_query
+    kind, iid = q.get("kind"), q.get("incident_id")
+    if kind and kind not in RECORD_KINDS:
+        raise invalid("kind must be one of %s" % ", ".join(RECORD_KINDS))
+    s = sim.store
+    with s.lock:
+        recs = [dict(r, at=fmt_time(r["at"])) for r in s.records
+                if (not kind or r["kind"] == kind) and (not iid or r.get("incident_id") == iid)]
+    return 200, {"records": recs}
 
 
 def get_stats(sim, h, m):
@@ -196,6 +222,7 @@ ROUTES = [
     ("DELETE", r"/_sim/faults(?:/(?P<id>[^/]+))?", clear_faults),
     ("GET", r"/_sim/requests", get_requests),
     ("DELETE", r"/_sim/requests", clear_requests),
+    ("GET", r"/_sim/records", get_records),
     ("GET", r"/_sim/stats", get_stats),
     ("DELETE", r"/_sim/stats", clear_stats),
     ("POST", r"/_sim/reset", reset),

@@ -8,7 +8,14 @@ overlapping layers, restricted layers with gaps, an ended layer, overrides),
 the 30 days before `epoch`, in every status, urgency and priority, with
 alerts, notes and log entries. Incident histories are replayed through the
 Store operations, so assignments follow the schedules and every change has
-its log entry. The same (seed, epoch) always gives the same data and IDs.
+its log entry. Then, from a separate random stream (so the core data keeps
+its IDs): 3 business services and service dependencies, 2 shift-based (v3)
+schedules with rotations, events, a custom shift and an override, 48 change
+events, 2 event orchestrations (router, global, unrouted paths) and one
+service orchestration, 3 incident workflows, 2 status pages with severities,
+impacts, statuses, services and posts, 3 alert grouping settings, 2 webhook
+subscriptions and 4 extension schemas. The same (seed, epoch) always gives the
+same data and IDs.
 """
 
 import datetime as _dt
@@ -265,7 +272,8 @@ def _incidents(store, rng, epoch, count):
     snoozed_done = False
     for idx, (t, svc, status) in enumerate(plan):
         slug = svc["name"].lower().replace(" ", "-")
-        title = rng.choice(INCIDENT_TITLES).format(
+        template = rng.choice(INCIDENT_TITLES)
+        title = template.format(
             host="%s-%02d.us-east-1" % (slug, rng.randrange(1, 24)), svc=svc["name"], slug=slug,
             n=rng.randrange(1000, 9999))
         urgency = "high" if rng.random() < 0.65 else "low"
@@ -278,6 +286,7 @@ def _incidents(store, rng, epoch, count):
                    "details": {"host": "%s-%02d" % (slug, idx % 24), "check": title.split(" on ")[0],
                                "value": rng.randrange(50, 100)}},
             long_id=(idx % 10 == 9))
+        inc["template"] = template.format(host="<*>", svc="<*>", slug="<*>", n="<*>")
         if rng.random() < 0.4:
             for k in range(rng.randrange(1, 3)):
                 store.add_alert(inc, t + (k + 1) * rng.randrange(30, 300), summary=title + " (repeat)",
@@ -312,6 +321,331 @@ def _incidents(store, rng, epoch, count):
             snoozed_done = True
 
 
+# --------------------------------------------------------------------------
+# Kinds the official MCP server's tools reach. They are built after the core
+# data set, from their own random stream, so the core data (and its IDs) is
+# the same as before they existed.
+
+BUSINESS_SERVICES = [("Online Checkout", "Customers can browse, pay and get receipts", 2,
+                      ["Checkout API", "Payments Gateway", "Auth Service"]),
+                     ("Customer Data Platform", "Profiles, search and reporting", 1,
+                      ["Postgres Primary", "Search Indexer", "Analytics Pipeline"]),
+                     ("Mobile Experience", "The iOS and Android apps", 3, ["Mobile API Gateway", "Mobile Push"])]
+TECH_DEPENDENCIES = [("Postgres Primary", "Checkout API"), ("Auth Service", "Payments Gateway"),
+                     ("Auth Service", "Mobile API Gateway"), ("Search Indexer", "Analytics Pipeline")]
+CHANGE_SUMMARIES = ["Deploy #{n} of {slug} to production", "Rolled back {slug} to build #{n}",
+                    "Feature flag {slug}-fast-path enabled for 25% of traffic",
+                    "Terraform apply: scaled {slug} node pool", "Config change: raised {slug} connection limit",
+                    "Database migration {n} applied to {slug}"]
+CHANGE_SOURCES = ["github-actions", "argo-cd", "terraform-cloud", "launchdarkly", "jenkins"]
+WORKFLOWS = [("Major Incident Kickoff", "Open a bridge and tell stakeholders a major incident is under way", 0, True,
+              [("Add Conference Bridge", "pagerduty.com:incident-workflows:add-conference-bridge:5",
+                "Adds a conference bridge to the incident",
+                [("Conference Number", "text", "+1 555-0100,,123456#"),
+                 ("Conference URL", "url", "https://meet.example.com/major-incident")]),
+               ("Send Status Update", "pagerduty.com:incident-workflows:send-status-update:1",
+                "Posts a status update to a given incident",
+                [("Message", "text", "A major incident is under way; updates every 30 minutes.")])]),
+             ("Page the Database Team", "Ask the Data on-call to join the incident", 1, True,
+              [("Add Responders", "pagerduty.com:incident-workflows:add-responders:2",
+                "Requests additional responders for the incident",
+                [("Escalation Policy", "escalation_policy", "{data_ep}"),
+                 ("Message", "text", "Database help needed")])]),
+             ("Legacy Pager Bridge", "Disabled: replaced by Major Incident Kickoff", None, False,
+              [("Send Status Update", "pagerduty.com:incident-workflows:send-status-update:1",
+                "Posts a status update to a given incident", [("Message", "text", "Legacy bridge")])])]
+STATUS_ITEMS = {"severities": [("incident", "minor"), ("incident", "major"), ("incident", "critical"),
+                               ("maintenance", "maintenance")],
+                "impacts": [("incident", "operational"), ("incident", "degraded performance"),
+                            ("incident", "partial outage"), ("incident", "major outage"),
+                            ("maintenance", "under maintenance")],
+                "statuses": [("incident", "investigating"), ("incident", "identified"), ("incident", "monitoring"),
+                             ("incident", "resolved"), ("maintenance", "scheduled"), ("maintenance", "in progress"),
+                             ("maintenance", "completed")]}
+EXTENSION_SCHEMAS = [("generic_webhook", "Generic V2 Webhook", "Sends incident events to a URL of your choice",
+                      ["trigger", "acknowledge", "resolve", "delegate", "escalate", "unacknowledge", "assign"]),
+                     ("slack_v2", "Slack V2", "Posts incident events to a Slack channel",
+                      ["trigger", "acknowledge", "resolve", "delegate", "escalate", "unacknowledge", "assign",
+                       "custom"]),
+                     ("servicenow_v7", "ServiceNow (v7)", "Syncs incidents with ServiceNow tickets",
+                      ["trigger", "acknowledge", "resolve", "delegate", "escalate", "assign"]),
+                     ("custom_incident_action", "Custom Incident Action", "A button on the incident that calls a URL",
+                      ["custom"])]
+WEBHOOK_EVENTS = ["incident.acknowledged", "incident.annotated", "incident.delegated", "incident.escalated",
+                  "incident.priority_updated", "incident.reassigned", "incident.reopened", "incident.resolved",
+                  "incident.responder.added", "incident.responder.replied", "incident.triggered",
+                  "incident.unacknowledged"]
+
+
+def _svc_by_name(store):
+    return {svc["name"]: sid for sid, svc in store.services.items()}
+
+
+def _manager_name(store, tid):
+    return store.users[store.teams[tid]["members"][0][0]]["name"]
+
+
+def _business_services(store):
+    by_name = _svc_by_name(store)
+    teams = list(store.teams)
+    ids = []
+    for name, desc, ti, supporting in BUSINESS_SERVICES:
+        bid = store.ids.new()
+        store.business_services[bid] = {"id": bid, "name": name, "description": desc,
+                                        "point_of_contact": _manager_name(store, teams[ti]),
+                                        "team_id": teams[ti]}
+        ids.append(bid)
+        for svc in supporting:
+            store.dependencies[store.ids.new("D", 16)] = {"supporting": ("service", by_name[svc]),
+                                                         "dependent": ("business_service", bid)}
+    for supporting, dependent in TECH_DEPENDENCIES:
+        store.dependencies[store.ids.new("D", 16)] = {"supporting": ("service", by_name[supporting]),
+                                                     "dependent": ("service", by_name[dependent])}
+    store.dependencies[store.ids.new("D", 16)] = {"supporting": ("business_service", ids[0]),
+                                                 "dependent": ("business_service", ids[2])}
+    return ids
+
+
+def v3_event(store, name, start, end, tz_name, since, recurrence, strategy, members, per=None, until=None):
+    import schedule_v3
+    return {"id": store.ids.long26(), "name": name, "start": start, "start_tz": tz_name, "end": end,
+            "end_tz": tz_name, "effective_since": since, "effective_until": until, "recurrence": list(recurrence),
+            "rule": schedule_v3.parse_recurrence(recurrence, tz_name),
+            "strategy": {"type": strategy, "shifts_per_member": per,
+                         "members": [{"type": "user_member", "user_id": u} for u in members]}}
+
+
+def new_v3_schedule(store, name, tz_name, description, team_ids, created_at):
+    sid = store.ids.new()
+    store.v3_schedules[sid] = {"id": sid, "name": name, "time_zone": tz_name, "description": description,
+                               "team_ids": list(team_ids), "created_at": created_at, "cal_key": store.ids.hexkey(20),
+                               "rotations": {}, "custom_shifts": {}, "overrides": {}}
+    return store.v3_schedules[sid]
+
+
+def _v3_schedules(store, epoch):
+    teams = list(store.teams.values())
+    nyc = get_tz("America/New_York")
+    monday = _monday(local_date(epoch - 56 * DAY, nyc))
+    since = local_to_epoch(monday, "00:00:00", nyc)
+    platform = [u for u, r in teams[0]["members"] if r != "observer"]
+    sc = new_v3_schedule(store, "Platform Shift-Based", "America/New_York",
+                         "Weekly primary plus a weekday business-hours pair (shift-based)", [teams[0]["id"]],
+                         epoch - 60 * DAY)
+    start = local_to_epoch(monday, "09:00:00", nyc)
+    rot_a = {"id": store.ids.long26(), "events": {}}
+    ev = v3_event(store, "Weekly primary", start, start + 7 * DAY, "America/New_York", since,
+                  ["RRULE:FREQ=WEEKLY"], "rotating_member_assignment_strategy", platform[:3], per=1)
+    rot_a["events"][ev["id"]] = ev
+    rot_b = {"id": store.ids.long26(), "events": {}}
+    ev = v3_event(store, "Business hours pair", start, start + 8 * HOUR, "America/New_York", since,
+                  ["RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"], "every_member_assignment_strategy", platform[3:5])
+    rot_b["events"][ev["id"]] = ev
+    sc["rotations"] = {rot_a["id"]: rot_a, rot_b["id"]: rot_b}
+    sat = local_date(epoch, nyc) + _dt.timedelta(days=(5 - local_date(epoch, nyc).weekday()) % 7 or 7)
+    cs_start = local_to_epoch(sat, "10:00:00", nyc)
+    cs = {"id": store.ids.long26(), "start": cs_start, "end": cs_start + 6 * HOUR,
+          "assignments": [{"id": store.ids.long26(), "member": {"type": "user_member", "user_id": platform[-1]}}]}
+    sc["custom_shifts"][cs["id"]] = cs
+    ov_start = local_to_epoch(local_date(epoch + DAY, nyc), "09:00:00", nyc)
+    import schedule_v3
+    covering = [m for a, b, m, src in schedule_v3.assignments(sc, ov_start, ov_start + 1)
+                if src.get("rotation_id") == rot_a["id"]]
+    ov = {"id": store.ids.long26(), "rotation_id": rot_a["id"], "custom_shift_id": None, "start": ov_start,
+          "end": ov_start + 12 * HOUR, "overridden": dict(covering[0]),
+          "overriding": {"type": "user_member", "user_id": platform[3]}}
+    sc["overrides"][ov["id"]] = ov
+
+    sec = [u for u, r in teams[4]["members"] if r != "observer"]
+    utc = get_tz("Etc/UTC")
+    night = local_to_epoch(monday, "20:00:00", utc)
+    sc2 = new_v3_schedule(store, "Security Night Watch", "Etc/UTC", "Nightly 20:00-08:00 UTC, two nights each",
+                          [teams[4]["id"]], epoch - 45 * DAY)
+    rot = {"id": store.ids.long26(), "events": {}}
+    ev = v3_event(store, "Night watch", night, night + 12 * HOUR, "Etc/UTC", night, ["RRULE:FREQ=DAILY"],
+                  "rotating_member_assignment_strategy", sec[:3], per=2)
+    rot["events"][ev["id"]] = ev
+    sc2["rotations"] = {rot["id"]: rot}
+
+
+def _change_events(store, rng, epoch):
+    services = [s for s in store.services.values() if s["fixed_status"] != "disabled"]
+    stamps = sorted(epoch - rng.randrange(10 * 60, 30 * DAY) for _ in range(48))
+    for t in stamps:
+        svc = rng.choice(services)
+        slug = svc["name"].lower().replace(" ", "-")
+        n = rng.randrange(100, 9999)
+        summary = rng.choice(CHANGE_SUMMARIES).format(n=n, slug=slug)
+        src = rng.choice(CHANGE_SOURCES)
+        ce = {"id": store.ids.long26(), "timestamp": t, "summary": summary, "source": src,
+              "service_ids": [svc["id"]], "integration_id": svc["integration"]["id"],
+              "routing_key": svc["integration"]["key"],
+              "links": [{"href": "https://ci.example.com/%s/builds/%d" % (slug, n), "text": "Build %d" % n}],
+              "images": [], "custom_details": {"build_number": str(n), "triggered_by": src,
+                                               "environment": "production"}}
+        store.change_events[ce["id"]] = ce
+
+
+def orchestration_path(store, at, uid, rules=(), catch_all=None):
+    return {"sets": [{"id": "start", "rules": [dict(r, id=store.ids.hexkey(8)) for r in rules]}],
+            "catch_all": {"actions": dict(catch_all or {})}, "created_at": at, "created_by": uid,
+            "updated_at": at, "updated_by": uid, "version": store.ids.hexkey(32)}
+
+
+def _orchestrations(store, epoch):
+    by_name = _svc_by_name(store)
+    teams = list(store.teams)
+    me = store.current_user_id
+    layout = [("Production Events", "Routes production monitoring events to services", 0,
+               [("Database events", ["event.summary matches part 'database'", "event.source matches regex 'db[0-9]+'"],
+                 "Postgres Primary"),
+                ("Checkout errors", ["event.summary matches part 'checkout'"], "Checkout API"),
+                ("Login failures", ["event.custom_details.component matches 'auth'"], "Auth Service")]),
+              ("Mobile Telemetry", "Crash and push-delivery signals from the apps", 3,
+               [("Push delivery", ["event.source matches part 'push'"], "Mobile Push")])]
+    for name, desc, ti, routes in layout:
+        oid = store.ids.uuid()
+        at = epoch - (90 - 10 * ti) * DAY
+        rules = [{"label": label, "conditions": [{"expression": c} for c in conds],
+                  "actions": {"route_to": by_name[svc]}, "disabled": False} for label, conds, svc in routes]
+        store.orchestrations[oid] = {
+            "id": oid, "name": name, "description": desc, "team_id": teams[ti], "created_at": at,
+            "created_by": me, "updated_at": at, "updated_by": me, "version": store.ids.hexkey(32),
+            "integrations": [{"id": store.ids.uuid(), "label": "%s Default Integration" % name,
+                              "routing_key": "R" + store.ids.new("", 31)}],
+            "router": orchestration_path(store, at, me, rules, {"route_to": "unrouted"}),
+            "global": orchestration_path(store, at, me, [
+                {"label": "Tag every event with its environment", "conditions": [],
+                 "actions": {"annotate": "environment: production"}, "disabled": False}]),
+            "unrouted": orchestration_path(store, at, me, [
+                {"label": "Lower the severity of unrouted events", "conditions": [],
+                 "actions": {"severity": "info"}, "disabled": False}], {"suppress": True})}
+    sid = by_name["Checkout API"]
+    path = orchestration_path(store, epoch - 30 * DAY, me, [
+        {"label": "Critical checkout errors are P1",
+         "conditions": [{"expression": "event.severity matches 'critical'"}],
+         "actions": {"priority": next(iter(store.priorities)), "annotate": "Use the checkout runbook"},
+         "disabled": False}])
+    path["active"] = True
+    store.service_orchestrations[sid] = path
+
+
+def _workflows(store, epoch):
+    teams = list(store.teams)
+    data_ep = list(store.escalation_policies)[1]
+    for i, (name, desc, ti, enabled, steps) in enumerate(WORKFLOWS):
+        wid = store.ids.new()
+        store.workflows[wid] = {
+            "id": wid, "name": name, "description": desc, "created_at": epoch - (200 - 30 * i) * DAY,
+            "team_id": teams[ti] if ti is not None else None, "is_enabled": enabled,
+            "steps": [{"id": store.ids.new(), "name": sname, "action_id": action, "description": sdesc,
+                       "inputs": [{"name": n, "parameter_type": t, "value": v.format(data_ep=data_ep)}
+                                  for n, t, v in inputs],
+                       "outputs": [{"name": "Result", "reference_name": "result", "parameter_type": "text"}]}
+                      for sname, action, sdesc, inputs in steps]}
+
+
+def _status_pages(store, rng, epoch, business_ids):
+    layout = [("Acme Status", "public", "https://status.acme.example", business_ids),
+              ("Acme Internal Status", "private", "https://internal-status.acme.example", business_ids[:2])]
+    for i, (name, kind, url, bids) in enumerate(layout):
+        spid = store.ids.new()
+        sp = {"id": spid, "name": name, "status_page_type": kind, "url": url, "published_at": epoch - (300 + i) * DAY,
+              "posts": {}, "services": []}
+        for key, items in STATUS_ITEMS.items():
+            sp[key] = [{"id": store.ids.new(), "post_type": pt, "description": d} for pt, d in items]
+        for bid in bids:
+            sp["services"].append({"id": store.ids.new(), "name": store.business_services[bid]["name"],
+                                   "business_service_id": bid})
+        store.status_pages[spid] = sp
+        if i:
+            continue
+
+        def item(key, post_type, desc):
+            return next(x["id"] for x in sp[key] if x["post_type"] == post_type and x["description"] == desc)
+        start = epoch - 4 * DAY
+        post = {"id": store.ids.new(), "post_type": "incident", "title": "Checkout errors for some customers",
+                "starts_at": start, "ends_at": start + 3 * HOUR, "linked_incident_id": None, "updates": {}}
+        for k, (st, sev, imp, msg) in enumerate([
+                ("investigating", "major", "partial outage", "We are investigating failed checkouts."),
+                ("identified", "major", "partial outage", "A bad deploy was identified and is being rolled back."),
+                ("resolved", "minor", "operational", "Checkouts are working again.")]):
+            uid = store.ids.new()
+            post["updates"][uid] = {"id": uid, "message": msg, "reviewed_status": "approved",
+                                    "status_id": item("statuses", "incident", st),
+                                    "severity_id": item("severities", "incident", sev),
+                                    "impacted_services": [(sp["services"][0]["id"], item("impacts", "incident", imp))],
+                                    "update_frequency_ms": 1800000, "notify_subscribers": True,
+                                    "reported_at": start + k * HOUR}
+        sp["posts"][post["id"]] = post
+        mstart = epoch + 3 * DAY
+        post = {"id": store.ids.new(), "post_type": "maintenance", "title": "Database upgrade",
+                "starts_at": mstart, "ends_at": mstart + 2 * HOUR, "linked_incident_id": None, "updates": {}}
+        uid = store.ids.new()
+        post["updates"][uid] = {"id": uid, "message": "Scheduled: Postgres major version upgrade.",
+                                "reviewed_status": "approved",
+                                "status_id": item("statuses", "maintenance", "scheduled"),
+                                "severity_id": item("severities", "maintenance", "maintenance"),
+                                "impacted_services": [(sp["services"][1]["id"],
+                                                       item("impacts", "maintenance", "under maintenance"))],
+                                "update_frequency_ms": None, "notify_subscribers": False, "reported_at": epoch - DAY}
+        sp["posts"][post["id"]] = post
+
+
+def _alert_grouping(store, epoch):
+    by_name = _svc_by_name(store)
+    layout = [("Checkout and Auth content grouping", "Group by summary and component", "content_based",
+               {"aggregate": "all", "fields": ["summary", "component"], "time_window": 900},
+               ["Checkout API", "Auth Service"]),
+              ("Database time grouping", "Everything within 10 minutes", "time", {"timeout": 600},
+               ["Postgres Primary"]),
+              ("Mobile intelligent grouping", None, "intelligent",
+               {"time_window": 1800, "recommended_time_window": 1200, "iag_fields": ["summary"]}, ["Mobile Push"])]
+    for i, (name, desc, kind, config, svcs) in enumerate(layout):
+        agid = store.ids.new()
+        store.alert_grouping[agid] = {"id": agid, "name": name, "description": desc, "type": kind,
+                                      "config": dict(config), "service_ids": [by_name[x] for x in svcs],
+                                      "created_at": epoch - (120 - 20 * i) * DAY,
+                                      "updated_at": epoch - (60 - 5 * i) * DAY}
+
+
+def _webhooks(store):
+    svc = next(iter(store.services))
+    for desc, flt, events in (("Account-wide incident feed", ("account_reference", None), WEBHOOK_EVENTS),
+                              ("Checkout API to the chat bridge", ("service_reference", svc),
+                               ["incident.triggered", "incident.resolved"])):
+        wid = store.ids.new()
+        store.webhooks[wid] = {"id": wid, "active": True, "description": desc, "events": list(events),
+                               "filter": flt,
+                               "delivery": {"id": store.ids.new(), "secret": store.ids.hexkey(32),
+                                            "temporarily_disabled": False,
+                                            "url": "https://hooks.example.com/pagerduty/%s" % wid.lower(),
+                                            "custom_headers": [{"name": "X-Team", "value": "platform"}]}}
+
+
+def _extension_schemas(store):
+    for key, label, desc, sends in EXTENSION_SCHEMAS:
+        eid = store.ids.new()
+        store.extension_schemas[eid] = {
+            "id": eid, "key": key, "label": label, "description": desc, "send_types": list(sends),
+            "guide_url": "https://developer.pagerduty.com/docs/%s" % key,
+            "icon_url": "https://assets.example.com/extensions/%s-icon.png" % key,
+            "logo_url": "https://assets.example.com/extensions/%s-logo.png" % key, "url": ""}
+
+
+def _extras(store, seed, epoch):
+    rng = random.Random("pdsim-extras/%s" % seed)
+    business_ids = _business_services(store)
+    _v3_schedules(store, epoch)
+    _change_events(store, rng, epoch)
+    _orchestrations(store, epoch)
+    _workflows(store, epoch)
+    _status_pages(store, rng, epoch, business_ids)
+    _alert_grouping(store, epoch)
+    _webhooks(store)
+    _extension_schemas(store)
+
+
 def build(seed, epoch, incidents=N_INCIDENTS):
     store = Store(seed, epoch)
     rng = random.Random(seed)
@@ -322,4 +656,5 @@ def build(seed, epoch, incidents=N_INCIDENTS):
     _services(store, eps, epoch)
     _priorities(store)
     _incidents(store, rng, epoch, incidents)
+    _extras(store, seed, epoch)
     return store

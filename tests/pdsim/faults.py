@@ -243,7 +243,8 @@ def oversize_pieces(key, size, piece=64 * 1024):
 
 def send_oversize(h, rule, path):
     key = rule.get("key") or next((seg for seg in reversed(path.strip("/").split("/"))
-                                   if seg and not re.match(r"^[PQ][A-Z0-9]{5,}$", seg)), "items")
+                                   if seg and not re.match(r"^([PQ][A-Z0-9]{5,}|[A-Z0-9]{20,}|[0-9a-f-]{36})$", seg)),
+                                  "items")
     size = rule["bytes"]
     _send_head(h, 200, [("Content-Type", "application/json")], size)
     for piece in oversize_pieces(key, size):

@@ -6,9 +6,10 @@ build the seeded data set, bind a loopback address (port 0 picks a free
 port), optionally wrap connections in TLS, write the chosen port to
 --port-file once listening, serve until SIGTERM/SIGINT, then shut down
 cleanly (exit status 0). Everything else lives in the sibling modules:
-data.py (seeded data), store.py (state machine), schedule.py (on-call
-maths), render.py (JSON shapes), api_*.py + routes.py (endpoints),
-faults.py (fault injection), control.py (/_sim/ API), server.py (HTTP).
+data.py (seeded data), store.py (state machine), schedule.py and
+schedule_v3.py (on-call and shift maths), render.py (JSON shapes), api_*.py
++ routes.py (endpoints; ENDPOINTS.md lists them), faults.py (fault
+injection), control.py (/_sim/ API), server.py (HTTP).
 
 Example:
   python3 tests/pdsim/pdsim.py --port 0 --port-file "$TMP/pd.port" \\

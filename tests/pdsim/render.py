@@ -10,7 +10,8 @@ request's `time_zone` (Ctx.tz). Nothing here changes state.
 """
 
 import schedule as sched_mod
-from util import UTC, fmt_time
+import schedule_v3 as shifts
+from util import UTC, fmt_naive, fmt_time, fmt_time_ms
 
 CHANNEL_NOTE = {"summary": "The PagerDuty website or APIs"}
 
@@ -46,9 +47,12 @@ class Ctx:
 # ------------------------------------------------------------------ references
 
 _PATHS = {"user": ("users", "users"), "team": ("teams", "teams"), "schedule": ("schedules", "schedules"),
+          "schedule_v3": ("v3/schedules", "schedules"),
           "escalation_policy": ("escalation_policies", "escalation_policies"),
           "service": ("services", "service-directory"), "incident": ("incidents", "incidents"),
-          "priority": ("priorities", None)}
+          "priority": ("priorities", None), "business_service": ("business_services", "service-directory"),
+          "incident_workflow": ("incident_workflows", "flex-workflows/workflows"),
+          "status_page": ("status_pages", None)}
 
 
 def ref(ctx, kind, ident):
@@ -61,12 +65,15 @@ def ref(ctx, kind, ident):
         inc = s.incidents[ident]
         summary = "[#%d] %s" % (inc["number"], inc["title"])
     else:
-        table = {"user": s.users, "team": s.teams, "schedule": s.schedules,
-                 "escalation_policy": s.escalation_policies, "service": s.services}[kind]
+        table = {"user": s.users, "team": s.teams, "schedule": s.schedules, "schedule_v3": s.v3_schedules,
+                 "escalation_policy": s.escalation_policies, "service": s.services,
+                 "business_service": s.business_services, "incident_workflow": s.workflows,
+                 "status_page": s.status_pages}[kind]
         summary = table[ident]["name"]
     api, web = _PATHS[kind]
     return {"id": ident, "type": kind + "_reference", "summary": summary,
-            "self": "%s/%s/%s" % (ctx.base, api, ident), "html_url": "%s/%s/%s" % (ctx.web, web, ident)}
+            "self": "%s/%s/%s" % (ctx.base, api, ident),
+            "html_url": "%s/%s/%s" % (ctx.web, web, ident) if web else None}
 
 
 def agent_ref(ctx, agent):
@@ -164,24 +171,28 @@ def service(ctx, sid):
     svc = s.services[sid]
     out = _base(ctx, "service", sid, svc["name"], "services", "service-directory")
     last = max((i["created_at"] for i in s.incidents.values() if i["service_id"] == sid), default=None)
+    integrations = []
     integ = svc["integration"]
-    kind = "events_api_v2_inbound_integration" + ("" if ctx.inc_("integrations") else "_reference")
-    iref = {"id": integ["id"], "type": kind,
-            "summary": "Events API V2", "self": "%s/services/%s/integrations/%s" % (ctx.base, sid, integ["id"]),
-            "html_url": "%s/services/%s/integrations/%s" % (ctx.web, sid, integ["id"])}
-    if ctx.inc_("integrations"):
-        iref.update({"name": "Events API V2", "integration_key": integ["key"], "service": ref(ctx, "service", sid),
-                     "created_at": ctx.t(svc["created_at"])})
+    if integ is not None:
+        kind = "events_api_v2_inbound_integration" + ("" if ctx.inc_("integrations") else "_reference")
+        iref = {"id": integ["id"], "type": kind,
+                "summary": "Events API V2", "self": "%s/services/%s/integrations/%s" % (ctx.base, sid, integ["id"]),
+                "html_url": "%s/services/%s/integrations/%s" % (ctx.web, sid, integ["id"])}
+        if ctx.inc_("integrations"):
+            iref.update({"name": "Events API V2", "integration_key": integ["key"],
+                         "service": ref(ctx, "service", sid), "created_at": ctx.t(svc["created_at"])})
+        integrations.append(iref)
     out.update({"name": svc["name"], "description": svc["description"],
-                "auto_resolve_timeout": None, "acknowledgement_timeout": None,
-                "created_at": ctx.t(svc["created_at"]), "updated_at": ctx.t(svc["created_at"]),
+                "auto_resolve_timeout": svc.get("auto_resolve_timeout"),
+                "acknowledgement_timeout": svc.get("acknowledgement_timeout"),
+                "created_at": ctx.t(svc["created_at"]), "updated_at": ctx.t(svc.get("updated_at", svc["created_at"])),
                 "status": service_status(s, svc), "last_incident_timestamp": ctx.t(last),
                 "escalation_policy": _obj(ctx, "escalation_policy", svc["ep_id"], "escalation_policies"),
                 "teams": [_obj(ctx, "team", t, "teams") for t in svc["team_ids"]],
-                "integrations": [iref],
-                "incident_urgency_rule": {"type": "constant", "urgency": "high"},
+                "integrations": integrations,
+                "incident_urgency_rule": svc.get("urgency_rule") or {"type": "constant", "urgency": "high"},
                 "support_hours": None, "scheduled_actions": [],
-                "alert_creation": "create_alerts_and_incidents",
+                "alert_creation": svc.get("alert_creation", "create_alerts_and_incidents"),
                 "alert_grouping_parameters": {"type": None, "config": None},
                 "auto_pause_notifications_parameters": {"enabled": False, "timeout": None},
                 "addons": [], "response_play": None})
@@ -204,12 +215,12 @@ def escalation_policy(ctx, eid):
     for r in ep["rules"]:
         targets = []
         for kind, tid in r["targets"]:
-            if ctx.inc_("targets"):
+            if ctx.inc_("targets") and kind != "schedule_v3":
                 targets.append(user(ctx.plain(), tid) if kind == "user" else schedule_summary(ctx.plain(), tid))
             else:
                 targets.append(ref(ctx, kind, tid))
         rules.append({"id": r["id"], "escalation_delay_in_minutes": r["delay"], "targets": targets,
-                      "escalation_rule_assignment_strategy": {"type": "assign_to_everyone"}})
+                      "escalation_rule_assignment_strategy": {"type": r.get("strategy", "assign_to_everyone")}})
     out.update({"name": ep["name"], "description": ep["description"], "num_loops": ep["num_loops"],
                 "on_call_handoff_notifications": ep["on_call_handoff_notifications"],
                 "escalation_rules": rules,
@@ -330,7 +341,9 @@ def incident(ctx, iid):
         "resolve_reason": None if not inc["resolve_reason"] else {
             "type": inc["resolve_reason"]["type"],
             "incident": ref(ctx, "incident", inc["resolve_reason"]["incident_id"])},
-        "incidents_responders": [], "responder_requests": [], "subscriber_requests": [],
+        "incidents_responders": [incidents_responder(ctx, iid, r) for r in inc["responders"]],
+        "responder_requests": [responder_request(ctx, iid, rr) for rr in inc["responder_requests"]],
+        "subscriber_requests": [],
         "urgency": inc["urgency"],
     })
     if ctx.inc_("conference_bridge"):
@@ -363,10 +376,10 @@ def alert(ctx, aid):
             "incident": _obj(ctx, "incident", a["incident_id"], "incidents"),
             "first_trigger_log_entry": _ftl(ctx, ftl),
             "suppressed": a["suppressed"], "severity": a["severity"],
-            "integration": {"id": integ["id"], "type": "events_api_v2_inbound_integration_reference",
-                            "summary": "Events API V2",
-                            "self": "%s/services/%s/integrations/%s" % (ctx.base, a["service_id"], integ["id"]),
-                            "html_url": "%s/services/%s/integrations/%s" % (ctx.web, a["service_id"], integ["id"])},
+            "integration": None if integ is None else {
+                "id": integ["id"], "type": "events_api_v2_inbound_integration_reference", "summary": "Events API V2",
+                "self": "%s/services/%s/integrations/%s" % (ctx.base, a["service_id"], integ["id"]),
+                "html_url": "%s/services/%s/integrations/%s" % (ctx.web, a["service_id"], integ["id"])},
             "body": {"type": "alert_body", "contexts": [], "details": a["details"]}}
 
 
@@ -410,12 +423,335 @@ def log_entry(ctx, lid):
 # --------------------------------------------------------------------- oncalls
 
 def oncall(ctx, rec):
-    ep_id, level, sid, uid, start, end = rec
+    ep_id, level, sid, uid, start, end, kind = rec
     return {"escalation_policy": _obj(ctx, "escalation_policy", ep_id, "escalation_policies"),
             "escalation_level": level,
-            "schedule": _obj(ctx, "schedule", sid, "schedules"),
+            "schedule": (ref(ctx, kind, sid) if kind == "schedule_v3" else _obj(ctx, "schedule", sid, "schedules")),
             "user": _obj(ctx, "user", uid, "users"),
             "start": ctx.t(start), "end": ctx.t(end)}
+
+
+# ------------------------------------------------------ responders, status updates
+
+def _user_ref_avatar(ctx, uid):
+    out = ref(ctx, "user", uid)
+    out["avatar_url"] = "https://secure.gravatar.com/avatar/%s.png?d=mm&r=PG" % uid.lower()
+    return out
+
+
+def incidents_responder(ctx, iid, r):
+    return {"state": r["state"], "user": _user_ref_avatar(ctx, r["user_id"]), "incident": ref(ctx, "incident", iid),
+            "updated_at": ctx.t(r["at"]), "message": r["message"],
+            "requester": _user_ref_avatar(ctx, r["requester_id"]), "requested_at": ctx.t(r["at"]),
+            "escalation_policy_requests": [] if r["ep_id"] is None else [ref(ctx, "escalation_policy", r["ep_id"])]}
+
+
+def responder_request(ctx, iid, rr):
+    targets = []
+    for kind, tid, entries in rr["targets"]:
+        targets.append({"responder_request_target": {
+            "type": kind, "id": tid, "summary": ref(ctx, kind, tid)["summary"],
+            "incidents_responders": [incidents_responder(ctx, iid, r) for r in entries]}})
+    return {"id": rr["id"], "incident": ref(ctx, "incident", iid), "requester": ref(ctx, "user", rr["requester_id"]),
+            "requested_at": ctx.t(rr["at"]), "message": rr["message"], "responder_request_targets": targets}
+
+
+def status_update(ctx, su):
+    return {"id": su["id"], "message": su["message"], "sender": ref(ctx, "user", su["user_id"]),
+            "created_at": ctx.t(su["at"]), "subject": su["subject"], "html_message": su["html_message"]}
+
+
+# ------------------------------------------- business services, dependencies
+
+def business_service(ctx, bid):
+    b = ctx.store.business_services[bid]
+    team = None
+    if b["team_id"]:
+        team = {"id": b["team_id"], "type": "team_reference", "self": "%s/teams/%s" % (ctx.base, b["team_id"])}
+    return {"id": bid, "type": "business_service", "summary": b["name"],
+            "self": "%s/business_services/%s" % (ctx.base, bid), "html_url": None,
+            "name": b["name"], "description": b["description"], "point_of_contact": b["point_of_contact"],
+            "team": team}
+
+
+DEP_KINDS = {"service": "technical_service_reference", "business_service": "business_service_reference"}
+
+
+def dependency(ctx, dep_id, dep):
+    return {"id": dep_id, "type": "service_dependency",
+            "supporting_service": {"id": dep["supporting"][1], "type": DEP_KINDS[dep["supporting"][0]]},
+            "dependent_service": {"id": dep["dependent"][1], "type": DEP_KINDS[dep["dependent"][0]]}}
+
+
+# --------------------------------------------------- shift-based (v3) schedules
+
+def _v3_self(ctx, sid, *rest):
+    return "/".join(["%s/v3/schedules/%s" % (ctx.base, sid)] + list(rest))
+
+
+def schedule_v3_ref(ctx, sid):
+    sc = ctx.store.v3_schedules[sid]
+    return {"id": sid, "type": "schedule_v3_reference", "summary": sc["name"], "self": _v3_self(ctx, sid),
+            "html_url": "%s/schedules/%s" % (ctx.web, sid)}
+
+
+def member(m):
+    out = {"type": m["type"]}
+    if m.get("user_id"):
+        out["user_id"] = m["user_id"]
+    return out
+
+
+def v3_event(ctx, sid, rid, ev):
+    strat = {"type": ev["strategy"]["type"], "members": [member(m) for m in ev["strategy"]["members"]]}
+    if ev["strategy"]["type"] == "rotating_member_assignment_strategy":
+        strat["shifts_per_member"] = ev["strategy"].get("shifts_per_member") or 1
+    return {"id": ev["id"], "type": "schedule_event", "name": ev["name"],
+            "start_time": {"date_time": ctx.t(ev["start"]), "time_zone": ev["start_tz"]},
+            "end_time": {"date_time": ctx.t(ev["end"]), "time_zone": ev["end_tz"]},
+            "effective_since": ctx.t(ev["effective_since"]), "effective_until": ctx.t(ev["effective_until"]),
+            "recurrence": list(ev["recurrence"]), "assignment_strategy": strat,
+            "self": _v3_self(ctx, sid, "rotations", rid, "events", ev["id"]),
+            "html_url": "%s/schedules/%s" % (ctx.web, sid)}
+
+
+def rotation(ctx, sid, rot):
+    return {"id": rot["id"], "type": "schedule_rotation",
+            "schedule": {"id": sid, "type": "schedule_v3_reference", "self": _v3_self(ctx, sid)},
+            "events": [v3_event(ctx, sid, rot["id"], ev)
+                       for ev in sorted(rot["events"].values(), key=lambda e: e["start"])],
+            "self": _v3_self(ctx, sid, "rotations", rot["id"]), "html_url": "%s/schedules/%s" % (ctx.web, sid)}
+
+
+def custom_shift(ctx, sid, cs):
+    return {"id": cs["id"], "type": "custom_shift", "start_time": ctx.t(cs["start"]), "end_time": ctx.t(cs["end"]),
+            "assignments": [{"id": a["id"], "type": "shift_assignment", "member": member(a["member"])}
+                            for a in cs["assignments"]],
+            "self": _v3_self(ctx, sid, "custom_shifts", cs["id"]), "html_url": "%s/schedules/%s" % (ctx.web, sid)}
+
+
+def v3_override(ctx, sid, ov):
+    out = {"id": ov["id"], "type": "override_shift"}
+    if ov.get("rotation_id"):
+        out["rotation_id"] = ov["rotation_id"]
+    if ov.get("custom_shift_id"):
+        out["custom_shift_id"] = ov["custom_shift_id"]
+    out.update({"start_time": ctx.t(ov["start"]), "end_time": ctx.t(ov["end"]),
+                "overridden_member": member(ov["overridden"]), "overriding_member": member(ov["overriding"]),
+                "self": _v3_self(ctx, sid, "overrides", ov["id"]), "html_url": "%s/schedules/%s" % (ctx.web, sid)})
+    return out
+
+
+def schedule_v3(ctx, sid, final=None, users=False):
+    """A v3 schedule; `final` = (since, until, overflow) adds the computed final schedule."""
+    s = ctx.store
+    sc = s.v3_schedules[sid]
+    out = {"id": sid, "type": "schedule_v3", "summary": sc["name"], "name": sc["name"],
+           "time_zone": sc["time_zone"], "description": sc["description"],
+           "teams": [ref(ctx, "team", t) for t in sc["team_ids"]],
+           "escalation_policies": [ref(ctx, "escalation_policy", e) for e in s.eps_of_schedule(sid, "schedule_v3")],
+           "rotations": [rotation(ctx, sid, r) for r in sc["rotations"].values()]}
+    if users:
+        out["users"] = [ref(ctx, "user", u) for u in shifts.member_user_ids(sc) if u in s.users]
+    if final is not None:
+        since, until, overflow = final
+        items = shifts.assignments(sc, since, until)
+        shown = []
+        for a, b, m, src in items:
+            if not overflow:
+                a, b = max(a, since), min(b, until)
+            shown.append({"type": "computed_shift_assignment", "start_time": ctx.t(a), "end_time": ctx.t(b),
+                          "member": member(m), "source": dict(src)})
+        out["final_schedule"] = {"type": "final_schedule",
+                                 "rendered_coverage_percentage": shifts.coverage(items, since, until),
+                                 "computed_shift_assignments": shown}
+    out.update({"http_cal_url": "%s/private/%s/feed/%s" % (ctx.web, sc["cal_key"], sid),
+                "web_cal_url": "webcal://%s/private/%s/feed/%s" % (ctx.web.split("://", 1)[1], sc["cal_key"], sid),
+                "self": _v3_self(ctx, sid), "html_url": "%s/schedules/%s" % (ctx.web, sid)})
+    return out
+
+
+# ------------------------------------------------------------- change events
+
+def change_event(ctx, ce, reason=None):
+    s = ctx.store
+    out = {"id": ce["id"], "type": "change_event", "summary": ce["summary"],
+           "self": "%s/change_events/%s" % (ctx.base, ce["id"]), "html_url": None,
+           "timestamp": fmt_time(ce["timestamp"]),
+           "services": [ref(ctx, "service", x) for x in ce["service_ids"] if x in s.services],
+           "integration": None if ce["integration_id"] is None else {
+               "id": ce["integration_id"], "type": "inbound_integration_reference"},
+           "routing_key": ce["routing_key"], "source": ce["source"],
+           "links": [dict(x) for x in ce["links"]], "images": [dict(x) for x in ce["images"]],
+           "custom_details": ce["custom_details"]}
+    if reason:
+        out["correlation_reason"] = {"reason": reason}
+    return out
+
+
+# -------------------------------------------------------- event orchestrations
+
+def _actor(ctx, uid):
+    return {"id": uid, "type": "user_reference", "self": "%s/users/%s" % (ctx.base, uid)}
+
+
+def orchestration(ctx, oid, full=True):
+    o = ctx.store.orchestrations[oid]
+    team = None if not o["team_id"] else {"id": o["team_id"], "type": "team_reference",
+                                          "self": "%s/teams/%s" % (ctx.base, o["team_id"])}
+    out = {"id": oid, "self": "%s/event_orchestrations/%s" % (ctx.base, oid), "name": o["name"],
+           "description": o["description"], "team": team}
+    if full:
+        out["integrations"] = [{"id": i["id"], "label": i["label"],
+                                "parameters": {"routing_key": i["routing_key"], "type": "global"}}
+                               for i in o["integrations"]]
+    out.update({"routes": sum(len(st["rules"]) for st in o["router"]["sets"]),
+                "created_at": fmt_time(o["created_at"]), "created_by": _actor(ctx, o["created_by"]),
+                "updated_at": fmt_time(o["updated_at"]), "updated_by": _actor(ctx, o["updated_by"]),
+                "version": o["version"]})
+    return out
+
+
+def orchestration_path(ctx, kind, parent_id, path):
+    if kind == "service":
+        parent = {"id": parent_id, "self": "%s/services/%s" % (ctx.base, parent_id), "type": "service_reference"}
+        self_ = "%s/event_orchestrations/services/%s" % (ctx.base, parent_id)
+    else:
+        parent = {"id": parent_id, "self": "%s/event_orchestrations/%s" % (ctx.base, parent_id),
+                  "type": "event_orchestration_reference"}
+        self_ = "%s/event_orchestrations/%s/%s" % (ctx.base, parent_id, kind)
+    return {"type": kind, "parent": parent, "self": self_,
+            "sets": [{"id": st["id"], "rules": [dict(r) for r in st["rules"]]} for st in path["sets"]],
+            "catch_all": {"actions": dict(path["catch_all"]["actions"])},
+            "created_at": fmt_time(path["created_at"]), "created_by": _actor(ctx, path["created_by"]),
+            "updated_at": fmt_time(path["updated_at"]), "updated_by": _actor(ctx, path["updated_by"]),
+            "version": path["version"]}
+
+
+# ---------------------------------------------------------- incident workflows
+
+def workflow(ctx, wid, steps=True, team=True):
+    w = ctx.store.workflows[wid]
+    out = {"id": wid, "type": "incident_workflow", "summary": w["name"], "name": w["name"],
+           "description": w["description"], "created_at": fmt_time_ms(w["created_at"]),
+           "self": "%s/incident_workflows/%s" % (ctx.base, wid),
+           "html_url": "%s/flex-workflows/workflows/%s" % (ctx.web, wid), "is_enabled": w["is_enabled"]}
+    if team:
+        out["team"] = None if not w["team_id"] else {"id": w["team_id"], "type": "team_reference"}
+    if steps:
+        out["steps"] = [{"id": st["id"], "type": "step", "name": st["name"], "description": st["description"],
+                         "action_configuration": {
+                             "action_id": st["action_id"], "description": st["description"],
+                             "inputs": [dict(x) for x in st["inputs"]],
+                             "outputs": [dict(x) for x in st["outputs"]]}}
+                        for st in w["steps"]]
+    return out
+
+
+def workflow_instance(ctx, inst):
+    return {"id": inst["id"], "type": "incident_workflow_instance",
+            "incident": ref(ctx, "incident", inst["incident_id"])}
+
+
+# --------------------------------------------------------------- status pages
+
+def status_page(ctx, spid):
+    sp = ctx.store.status_pages[spid]
+    return {"id": spid, "type": "status_page", "name": sp["name"], "published_at": fmt_time_ms(sp["published_at"]),
+            "status_page_type": sp["status_page_type"], "url": sp["url"]}
+
+
+def _sp_ref(spid):
+    return {"id": spid, "type": "status_page"}
+
+
+def status_page_item(ctx, spid, kind, item):
+    """A severity, impact or status of a status page (kind: severities/impacts/statuses)."""
+    single = {"severities": "severity", "impacts": "impact", "statuses": "status"}[kind]
+    return {"id": item["id"], "self": "%s/status_pages/%s/%s/%s" % (ctx.base, spid, kind, item["id"]),
+            "description": item["description"], "post_type": item["post_type"], "status_page": _sp_ref(spid),
+            "type": "status_page_" + single}
+
+
+def status_page_service(ctx, spid, item):
+    bid = item["business_service_id"]
+    return {"id": item["id"], "self": "%s/status_pages/%s/services/%s" % (ctx.base, spid, item["id"]),
+            "name": item["name"], "status_page": _sp_ref(spid),
+            "business_service": {"id": bid, "self": "%s/business_services/%s" % (ctx.base, bid),
+                                 "type": "business_service"},
+            "type": "status_page_service"}
+
+
+def post_update(ctx, spid, pid, u):
+    base = "%s/status_pages/%s/posts/%s" % (ctx.base, spid, pid)
+    return {"id": u["id"], "self": "%s/post_updates/%s" % (base, u["id"]),
+            "post": {"id": pid, "type": "status_page_post"}, "message": u["message"],
+            "reviewed_status": u["reviewed_status"],
+            "status": {"id": u["status_id"], "type": "status_page_status"},
+            "severity": {"id": u["severity_id"], "type": "status_page_severity"},
+            "impacted_services": [{"service": {"id": sv, "type": "status_page_service"},
+                                   "impact": {"id": im, "type": "status_page_impact"}}
+                                  for sv, im in u["impacted_services"]],
+            "update_frequency_ms": u["update_frequency_ms"], "notify_subscribers": u["notify_subscribers"],
+            "reported_at": fmt_time_ms(u["reported_at"]), "type": "status_page_post_update"}
+
+
+def status_page_post(ctx, spid, post, full_updates=False):
+    base = "%s/status_pages/%s/posts/%s" % (ctx.base, spid, post["id"])
+    if full_updates:
+        updates = [post_update(ctx, spid, post["id"], u) for u in post["updates"].values()]
+    else:
+        updates = [{"id": u["id"], "self": "%s/post_updates/%s" % (base, u["id"]), "type": "status_page_post_update"}
+                   for u in post["updates"].values()]
+    return {"id": post["id"], "self": base, "type": "status_page_post", "post_type": post["post_type"],
+            "status_page": _sp_ref(spid),
+            "linked_resource": None if not post["linked_incident_id"] else {
+                "id": post["linked_incident_id"], "type": "incident_reference"},
+            "postmortem": None, "title": post["title"], "starts_at": fmt_time_ms(post["starts_at"]),
+            "ends_at": fmt_time_ms(post["ends_at"]), "updates": updates}
+
+
+# ---------------------------------------------------- alert grouping settings
+
+def alert_grouping_setting(ctx, agid):
+    ag = ctx.store.alert_grouping[agid]
+    svcs = []
+    for sid in ag["service_ids"]:
+        r = ref(ctx, "service", sid) if sid in ctx.store.services else {"id": sid, "type": "service_reference"}
+        svcs.append(r)
+    return {"id": agid, "type": ag["type"], "name": ag["name"], "description": ag["description"],
+            "config": dict(ag["config"]), "services": svcs,
+            "created_at": fmt_time_ms(ag["created_at"]), "updated_at": fmt_time_ms(ag["updated_at"])}
+
+
+# ------------------------------------------- webhooks and extension schemas
+
+def webhook(ctx, wid, with_secret=False):
+    w = ctx.store.webhooks[wid]
+    dm = w["delivery"]
+    ftype, fid = w["filter"]
+    flt = {"type": ftype}
+    if fid:
+        flt["id"] = fid
+    return {"id": wid, "type": "webhook_subscription", "active": w["active"],
+            "delivery_method": {"id": dm["id"], "secret": dm["secret"] if with_secret else None,
+                                "temporarily_disabled": dm["temporarily_disabled"], "type": "http_delivery_method",
+                                "url": dm["url"],
+                                "custom_headers": [{"name": h["name"], "value": "-- redacted --"}
+                                                   for h in dm["custom_headers"]]},
+            "description": w["description"], "events": list(w["events"]), "filter": flt,
+            "oauth_client": None}
+
+
+def extension_schema(ctx, es):
+    return {"id": es["id"], "type": "extension_schema", "summary": es["label"],
+            "self": "%s/extension_schemas/%s" % (ctx.base, es["id"]), "description": es["description"],
+            "guide_url": es["guide_url"], "icon_url": es["icon_url"], "key": es["key"], "label": es["label"],
+            "logo_url": es["logo_url"], "send_types": list(es["send_types"]), "url": es["url"]}
+
+
+def naive(t, tz):
+    return fmt_naive(t, tz)
 
 
 FULL = {"user": user, "team": team, "service": service, "priority": priority,

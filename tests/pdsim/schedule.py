@@ -11,13 +11,15 @@ This module owns the rules that turn stored schedules into who is on call:
     override wins where two overlap);
   * on-calls come from escalation policies: a user target is on call
     permanently (start/end null), a schedule target yields one on-call per
-    final-schedule entry overlapping the asked range.
+    final-schedule entry overlapping the asked range; a shift-based (v3)
+    schedule target yields one per shift (schedule_v3.py does that maths).
 Segments are (start, end, user_id) with times in epoch seconds.
 """
 
 import bisect
 import datetime as _dt
 
+import schedule_v3
 from util import get_tz, local_date, local_to_epoch
 
 DAY = 86400
@@ -171,9 +173,15 @@ def level_user_ids(store, ep, level, t):
         return []
     out = []
     for kind, tid in rules[level - 1]["targets"]:
-        uid = tid if kind == "user" else user_at(store, store.schedules[tid], t)
-        if uid and uid not in out:
-            out.append(uid)
+        if kind == "user":
+            uids = [tid]
+        elif kind == "schedule_v3":
+            uids = schedule_v3.users_at(store.v3_schedules[tid], t)
+        else:
+            uids = [user_at(store, store.schedules[tid], t)]
+        for uid in uids:
+            if uid and uid not in out:
+                out.append(uid)
     return out
 
 
@@ -187,7 +195,7 @@ def first_staffed_level(store, ep, t):
 
 
 def oncalls(store, since, until, ep_ids=None, schedule_ids=None, user_ids=None, earliest=False):
-    """Compute on-call records as (ep_id, level, schedule_id|None, user_id, start, end)."""
+    """On-call records (ep_id, level, schedule_id|None, user_id, start, end, schedule kind|None)."""
     cache = {}
     out = []
     for ep in store.escalation_policies.values():
@@ -198,13 +206,15 @@ def oncalls(store, since, until, ep_ids=None, schedule_ids=None, user_ids=None, 
                 if kind == "user":
                     if schedule_ids and "null" not in schedule_ids:
                         continue
-                    recs = [(ep["id"], level, None, tid, None, None)]
+                    recs = [(ep["id"], level, None, tid, None, None, None)]
                 else:
                     if schedule_ids and tid not in schedule_ids:
                         continue
                     if tid not in cache:
-                        cache[tid] = entries(store, store.schedules[tid], since, until, True)
-                    recs = [(ep["id"], level, tid, u, s, e) for s, e, u in cache[tid]]
+                        cache[tid] = (schedule_v3.entries(store.v3_schedules[tid], since, until)
+                                      if kind == "schedule_v3" else
+                                      entries(store, store.schedules[tid], since, until, True))
+                    recs = [(ep["id"], level, tid, u, s, e, kind) for s, e, u in cache[tid]]
                 out.extend(r for r in recs if not user_ids or r[3] in user_ids)
     order = {eid: i for i, eid in enumerate(store.escalation_policies)}
     out.sort(key=lambda r: (order[r[0]], r[1], -1 if r[4] is None else r[4]))

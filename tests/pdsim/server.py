@@ -6,8 +6,10 @@ ThreadingHTTPServer that counts accepted TCP connections and, with TLS, does
 each handshake in the connection's own thread (counting completed ones and
 noting the SNI name). `Handler` speaks HTTP/1.1 with keep-alive; for each API
 request it applies a matching fault, checks `Authorization: Token token=...`
-(or `Bearer`), the rate limit and the `From` header where required, then runs
-the handler from routes.py under the store lock and answers JSON.
+(or `Bearer`), the rate limit and the `From` header where required (or, where
+the spec makes it optional, when sent), then runs the handler from routes.py
+under the store lock and answers JSON (204, and a 202 without a body, carry
+none).
 `/_sim/...` requests go to control.py instead and are not logged.
 """
 
@@ -242,6 +244,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _json(self, status, obj, extra=()):
         if status == 204:
             return status, list(extra), b""
+        if status == 202 and obj is None:  # accepted, no body (POST /change_events)
+            return status, list(extra), b""
         return status, [("Content-Type", "application/json")] + list(extra), dumps(obj)
 
     # ---------------------------------------------------------------- dispatch
@@ -355,7 +359,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 now = sim.clock.now()
                 store.tick(now)
                 actor = token_user
-                if needs_from:
+                if needs_from == routes.FROM_OPTIONAL:
+                    if (self.headers.get("From") or "").strip():
+                        actor = self._from_user(store)
+                elif needs_from:
                     actor = self._from_user(store)
                 ctx = Ctx(store, self.headers.get("Host"), self.scheme, q.tz(), q.includes())
                 req = Req(self.command, path, params, q, self.req_body, self.headers, store, ctx, now,

@@ -2,12 +2,18 @@
 
 `Store` owns every stored object (users, teams, schedules and their overrides,
 escalation policies, services, priorities, incidents, alerts, notes, log
-entries) as plain dicts with internal field names, plus the operations that
-change incidents: trigger, assign, acknowledge, unacknowledge, resolve,
-reopen, escalate, urgency change, note, snooze, merge. Each operation writes
-the log entries PagerDuty would, so tests can read effects back. The seeded
-data set (data.py) is built with these same operations. Growth is bounded:
-incidents, notes, alerts, overrides and log entries all have caps.
+entries; business services and service dependencies, shift-based (v3)
+schedules, change events, event orchestrations, incident workflows, status
+pages, alert grouping settings, webhook subscriptions, extension schemas) as
+plain dicts with internal field names, plus the operations that change
+incidents: trigger, assign, acknowledge, unacknowledge, resolve, reopen,
+escalate, urgency change, note, snooze, merge, responder requests, status
+updates, alert updates. Each operation writes the log entries PagerDuty would,
+so tests can read effects back; writes PagerDuty offers no GET for (status
+updates, responder requests, workflow instances) are also kept in `records`,
+which `/_sim/records` lists. The seeded data set (data.py) is built with these
+same operations. Growth is bounded: every collection a request can grow has a
+cap (`check_cap`), and `records` keeps the newest MAX_RECORDS.
 Callers hold `store.lock` around every read and write.
 """
 
@@ -23,6 +29,11 @@ MAX_NOTES = 2000
 MAX_ALERTS = 1000
 MAX_OVERRIDES = 1000
 MAX_LOG_ENTRIES = 50000
+MAX_OBJECTS = 2000          # objects of one kind a request can create (users, teams, services, ...)
+MAX_CHANGE_EVENTS = 5000    # the oldest are dropped
+MAX_RECORDS = 2000          # status updates, responder requests, workflow instances (oldest dropped)
+MAX_RESPONDERS = 100        # responder requests per incident
+MAX_DEPENDENCIES = 2000
 
 API_CHANNEL = {"type": "api"}
 
@@ -54,6 +65,32 @@ class Store:
         self.override_seq = 0
         self.log_seq = 0
         self.current_user_id = None
+        # kinds the official MCP server's tools reach beyond the incident core
+        self.business_services = {}
+        self.dependencies = collections.OrderedDict()   # id -> {"supporting": (kind, id), "dependent": (kind, id)}
+        self.v3_schedules = {}
+        self.change_events = collections.OrderedDict()
+        self.orchestrations = {}
+        self.service_orchestrations = {}                # service id -> orchestration path (made on first use)
+        self.workflows = {}
+        self.status_pages = {}
+        self.alert_grouping = collections.OrderedDict()
+        self.webhooks = collections.OrderedDict()
+        self.extension_schemas = collections.OrderedDict()
+        self.records = collections.deque(maxlen=MAX_RECORDS)
+        self.record_seq = 0
+
+    def check_cap(self, table, cap, what):
+        if len(table) >= cap:
+            raise ApiError(400, 2019, "Product Limit Reached", ["At most %d %s in the simulator" % (cap, what)])
+
+    def record(self, kind, at, **fields):
+        """Keep a write PagerDuty offers no GET for; `/_sim/records` lists them."""
+        self.record_seq += 1
+        rec = {"seq": self.record_seq, "kind": kind, "at": at}
+        rec.update(fields)
+        self.records.append(rec)
+        return rec
 
     # ------------------------------------------------------------- lookups
 
@@ -73,9 +110,9 @@ class Store:
     def services_of_ep(self, ep_id):
         return [s["id"] for s in self.services.values() if s["ep_id"] == ep_id]
 
-    def eps_of_schedule(self, sid):
+    def eps_of_schedule(self, sid, kind="schedule"):
         return [ep["id"] for ep in self.escalation_policies.values()
-                if any(t == ("schedule", sid) for r in ep["rules"] for t in r["targets"])]
+                if any(t == (kind, sid) for r in ep["rules"] for t in r["targets"])]
 
     def schedule_user_ids(self, sched):
         out = []
@@ -88,6 +125,13 @@ class Store:
     def name(self, kind, ident):
         table = {"user": self.users, "service": self.services}[kind]
         return table[ident]["name"]
+
+    def schedule_user_ids_any(self, kind, sid):
+        """Users of a v2 (`schedule`) or v3 (`schedule_v3`) schedule target."""
+        if kind == "schedule_v3":
+            import schedule_v3
+            return schedule_v3.member_user_ids(self.v3_schedules[sid])
+        return self.schedule_user_ids(self.schedules[sid])
 
     # ---------------------------------------------------------- log entries
 
@@ -133,7 +177,8 @@ class Store:
                "last_status_change_at": at, "last_status_change_by": agent,
                "resolved_at": None, "resolve_reason": None, "first_trigger_log_id": None,
                "body_details": details, "conference_bridge": None, "alert_ids": [],
-               "log_ids": [], "pending_actions": []}
+               "log_ids": [], "pending_actions": [], "template": title,
+               "responder_requests": [], "responders": []}
         self.next_number += 1
         self.incidents[inc_id] = inc
         self.by_number[inc["number"]] = inc
@@ -351,3 +396,115 @@ class Store:
         ov = {"id": self.ids.long(), "start": start, "end": end, "user_id": uid, "seq": self.override_seq}
         lst.append(ov)
         return ov
+
+
+    # ------------------------------------------------- incident extras (MCP)
+
+    def add_responder_request(self, inc, at, requester_id, message, targets):
+        """A responder request: each target user (or the users on call at level 1 of a
+        target escalation policy) becomes a pending responder on the incident."""
+        if len(inc["responder_requests"]) >= MAX_RESPONDERS:
+            raise invalid("An incident can have at most %d responder requests" % MAX_RESPONDERS)
+        rr = {"id": self.ids.new(), "requester_id": requester_id, "at": at, "message": message, "targets": []}
+        for kind, tid in targets:
+            if kind == "user":
+                uids = [tid]
+            else:
+                uids = sched_mod.level_user_ids(self, self.escalation_policies[tid], 1, at)
+            entries = []
+            for uid in uids:
+                resp = {"user_id": uid, "state": "pending", "at": at, "message": message,
+                        "requester_id": requester_id, "ep_id": tid if kind == "escalation_policy" else None}
+                inc["responders"] = [r for r in inc["responders"] if r["user_id"] != uid] + [resp]
+                entries.append(resp)
+            rr["targets"].append((kind, tid, entries))
+        inc["responder_requests"].append(rr)
+        inc["updated_at"] = max(inc["updated_at"], at)
+        self.record("responder_request", at, id=rr["id"], incident_id=inc["id"], requester_id=requester_id,
+                    message=message, targets=[{"type": k, "id": t} for k, t, _ in rr["targets"]])
+        return rr
+
+    def add_status_update(self, inc, at, uid, message, subject=None, html_message=None):
+        su = {"id": self.ids.new(), "incident_id": inc["id"], "user_id": uid, "at": at, "message": message,
+              "subject": subject, "html_message": html_message}
+        inc["updated_at"] = max(inc["updated_at"], at)
+        self.record("status_update", at, id=su["id"], incident_id=inc["id"], sender_id=uid, message=message,
+                    subject=subject, html_message=html_message)
+        return su
+
+    def update_note(self, inc, note, at, content):
+        note["content"] = content
+        note["updated_at"] = at
+        inc["updated_at"] = max(inc["updated_at"], at)
+
+    def delete_note(self, inc, note):
+        self.notes[inc["id"]].remove(note)
+
+    def set_alert_status(self, alert, status, at, uid):
+        """Resolve or re-trigger one alert. Resolving the last open alert resolves its incident."""
+        inc = self.incidents[alert["incident_id"]]
+        if status == alert["status"]:
+            return
+        if status == "resolved":
+            alert["status"], alert["resolved_at"] = "resolved", at
+            inc["updated_at"] = max(inc["updated_at"], at)
+            if inc["status"] != "resolved" and all(self.alerts[a]["status"] == "resolved" for a in inc["alert_ids"]):
+                self.resolve(inc, at, user_agent(uid))
+        else:
+            if inc["status"] == "resolved":
+                raise ApiError(400, 1001, "Incident Already Resolved",
+                               ["An alert of a resolved incident cannot be re-triggered"])
+            alert["status"], alert["resolved_at"] = "triggered", None
+            inc["updated_at"] = max(inc["updated_at"], at)
+
+    def move_alert(self, alert, target, at):
+        src = self.incidents[alert["incident_id"]]
+        if target is src:
+            return
+        if target["status"] == "resolved":
+            raise ApiError(400, 1001, "Incident Already Resolved", ["Alerts cannot be moved to a resolved incident"])
+        if len(target["alert_ids"]) >= MAX_ALERTS:
+            raise invalid("An incident can hold at most %d alerts" % MAX_ALERTS)
+        src["alert_ids"].remove(alert["id"])
+        target["alert_ids"].append(alert["id"])
+        alert["incident_id"] = target["id"]
+        src["updated_at"] = max(src["updated_at"], at)
+        target["updated_at"] = max(target["updated_at"], at)
+
+    # ------------------------------------------------------ directory writes
+
+    def add_team_member(self, tid, uid, role):
+        team = self.teams[tid]
+        team["members"] = [(u, r) for u, r in team["members"] if u != uid] + [(uid, role)]
+        if tid not in self.users[uid]["team_ids"]:
+            self.users[uid]["team_ids"].append(tid)
+
+    def remove_team_member(self, tid, uid):
+        team = self.teams[tid]
+        team["members"] = [(u, r) for u, r in team["members"] if u != uid]
+        if tid in self.users[uid]["team_ids"]:
+            self.users[uid]["team_ids"].remove(tid)
+
+    def delete_team(self, tid, reassign_to=None):
+        """Drop a team everywhere it is referenced (or hand its objects to `reassign_to`)."""
+        def swap(ids):
+            out = [reassign_to if (x == tid and reassign_to) else x for x in ids if x != tid or reassign_to]
+            return list(dict.fromkeys(out))
+        for uid, _ in self.teams[tid]["members"]:
+            self.users[uid]["team_ids"] = [t for t in self.users[uid]["team_ids"] if t != tid]
+        for table in (self.services, self.schedules, self.escalation_policies, self.v3_schedules):
+            for obj in table.values():
+                obj["team_ids"] = swap(obj["team_ids"])
+        for inc in self.incidents.values():
+            inc["team_ids"] = swap(inc["team_ids"])
+        for le in self.log_entries.values():
+            if tid in le["team_ids"]:
+                le["team_ids"] = swap(le["team_ids"])
+        for table in (self.business_services, self.orchestrations, self.workflows):
+            for obj in table.values():
+                if obj.get("team_id") == tid:
+                    obj["team_id"] = reassign_to
+        for wh in self.webhooks.values():
+            if wh["filter"] == ("team_reference", tid):
+                wh["filter"] = ("account_reference", None)
+        del self.teams[tid]

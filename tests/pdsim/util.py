@@ -1,10 +1,12 @@
 """Shared helpers for the PagerDuty REST API simulator.
 
 This module owns the small pieces every other module needs: the API error type
-and PagerDuty's error body, ISO-8601 time parsing and formatting (whole seconds,
-`Z` in UTC, `+hh:mm` when rendered in an IANA `time_zone`), the deterministic ID
-generator (`P` + 6 upper alnum, or 14-char `Q...` IDs), and query-string parsing
-that accepts `name[]`, `name%5B%5D` and plain `name` for array parameters.
+and PagerDuty's error body (with the v3 variant whose `errors` is an object),
+ISO-8601 time parsing and formatting (whole seconds, `Z` in UTC, `+hh:mm` when
+rendered in an IANA `time_zone`; a `.000Z` form and the offset-less analytics
+form), the deterministic ID generator (`P` + 6 upper alnum, 14-char `Q...`,
+26-char and UUID IDs), and query-string parsing that accepts `name[]`,
+`name%5B%5D` and plain `name` for array parameters.
 Times are carried internally as integer seconds since the Unix epoch (UTC).
 """
 
@@ -41,7 +43,9 @@ class ApiError(Exception):
 
     def body(self):
         err = {"message": self.message, "code": self.code}
-        if self.errors is not None:
+        if isinstance(self.errors, dict):  # v3 endpoints: {"field.path": ["message", ...]}
+            err["errors"] = {k: list(v) for k, v in self.errors.items()}
+        elif self.errors is not None:
             err["errors"] = list(self.errors)
         return {"error": err}
 
@@ -52,6 +56,11 @@ def invalid(*errors, code=2001, message="Invalid Input Provided"):
 
 def not_found(what="Not Found"):
     return ApiError(404, 2100, "Not Found", [what] if what != "Not Found" else None)
+
+
+def invalid_fields(fields):
+    """The v3 (shift-based schedules) 400: `errors` maps a field path to its messages."""
+    return ApiError(400, 2001, "Invalid Request", {k: v if isinstance(v, list) else [v] for k, v in fields.items()})
 
 
 def dumps(obj):
@@ -115,6 +124,22 @@ def fmt_time(t, tz=None):
     return _dt.datetime.fromtimestamp(int(t), tz).isoformat(timespec="seconds")
 
 
+def fmt_time_ms(t, tz=None):
+    """Like fmt_time with milliseconds (`.000Z`), as newer endpoints write their times."""
+    if t is None:
+        return None
+    if tz is None or tz is UTC:
+        return _dt.datetime.fromtimestamp(int(t), UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return _dt.datetime.fromtimestamp(int(t), tz).isoformat(timespec="milliseconds")
+
+
+def fmt_naive(t, tz=UTC):
+    """Wall-clock time in `tz` without an offset, as the analytics endpoints write it."""
+    if t is None:
+        return None
+    return _dt.datetime.fromtimestamp(int(t), tz).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def local_date(t, tz):
     return _dt.datetime.fromtimestamp(int(t), tz).date()
 
@@ -152,6 +177,20 @@ class IdGen:
 
     def long(self):
         return self.new("Q", 14)
+
+    def long26(self):
+        """A 26-character ID (change events, v3 rotations, events, shifts, overrides)."""
+        return self.new("", 26)
+
+    def uuid(self):
+        """A random-looking version-4 UUID (event orchestrations and their integrations)."""
+        h = self.hexkey(32)
+        h = h[:12] + "4" + h[13:16] + "89ab"[int(h[16], 16) % 4] + h[17:]
+        ident = "%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
+        if ident in self._used:
+            return self.uuid()
+        self._used.add(ident)
+        return ident
 
     def hexkey(self, n=32):
         return "".join(self._rng.choice("0123456789abcdef") for _ in range(n))
