@@ -118,6 +118,14 @@ bool rpc_id_equal(const struct rpc_id *a, const struct rpc_id *b);
  * on OOM. */
 struct cJSON *rpc_id_json(const struct rpc_id *id);
 
+/**
+ * rpc_add_ref: add @item to object @obj under @key by reference: objects and
+ * arrays are not copied (and not freed with @obj), scalars are copied. Unlike
+ * cJSON_AddItemReferenceToObject(), nothing leaks when an allocation fails.
+ * Returns false on allocation failure (@obj unchanged).
+ */
+bool rpc_add_ref(struct cJSON *obj, const char *key, const struct cJSON *item);
+
 /*
  * rpc_code_of: the JSON-RPC code for a failure with @rc (from the one table;
  * PDB_OK maps to RPC_INTERNAL_ERROR, as success has no code).

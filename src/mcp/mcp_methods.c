@@ -159,9 +159,9 @@ static cJSON *tool_json(const struct mcp_server *srv, size_t i, unsigned feature
 	if (!t || !cJSON_AddStringToObject(t, "name", tool->name) ||
 	    !opt_str(t, "title", structured ? tool->title : NULL) ||
 	    !cJSON_AddStringToObject(t, "description", tool->description) ||
-	    !cJSON_AddItemReferenceToObject(t, "inputSchema", srv->in_schemas[i]) ||
+	    !rpc_add_ref(t, "inputSchema", srv->in_schemas[i]) ||
 	    (structured && srv->out_schemas[i] &&
-	     !cJSON_AddItemReferenceToObject(t, "outputSchema", srv->out_schemas[i])) ||
+	     !rpc_add_ref(t, "outputSchema", srv->out_schemas[i])) ||
 	    !add_annotations(t, tool, features)) {
 		cJSON_Delete(t);
 		return NULL;

@@ -260,6 +260,25 @@ enum pdb_rc rpc_batch_check(const struct cJSON *v, struct rpc_fault *f)
 	return PDB_OK;
 }
 
+bool rpc_add_ref(struct cJSON *obj, const char *key, const struct cJSON *item)
+{
+	cJSON *ref;
+
+	if (cJSON_IsObject(item))
+		ref = cJSON_CreateObjectReference(item->child);
+	else if (cJSON_IsArray(item))
+		ref = cJSON_CreateArrayReference(item->child);
+	else
+		ref = cJSON_Duplicate(item, false); /* a scalar: copying is as cheap */
+	if (!ref)
+		return false;
+	if (!cJSON_AddItemToObject(obj, key, ref)) { /* takes ref on success only */
+		cJSON_Delete(ref);
+		return false;
+	}
+	return true;
+}
+
 /* Print {"jsonrpc":"2.0", id?, method?, @key: @payload (borrowed)?} into @out. */
 static enum pdb_rc write_msg(struct buf *out, const struct rpc_id *id, const char *method,
                              const char *key, const cJSON *payload)
@@ -279,7 +298,7 @@ static enum pdb_rc write_msg(struct buf *out, const struct rpc_id *id, const cha
 	if (method && !cJSON_AddStringToObject(o, "method", method))
 		goto out;
 	/* A reference: @payload stays the caller's and is not copied. */
-	if (payload && !cJSON_AddItemReferenceToObject(o, key, (cJSON *)payload))
+	if (payload && !rpc_add_ref(o, key, payload))
 		goto out;
 	rc = jsonx_print(o, out);
 out:
@@ -304,7 +323,7 @@ enum pdb_rc rpc_write_error(struct buf *out, const struct rpc_id *id, int code, 
 	if (!e || !cJSON_AddNumberToObject(e, "code", code) ||
 	    !cJSON_AddStringToObject(e, "message", msg ? msg : rpc_code_message(code)))
 		goto out;
-	if (data && !cJSON_AddItemReferenceToObject(e, "data", (cJSON *)data))
+	if (data && !rpc_add_ref(e, "data", data))
 		goto out;
 	/* An error always carries an id, null when the request's could not be read. */
 	rc = write_msg(out, id && id->type != RPC_ID_NONE ? id : &null_id, NULL, "error", e);
