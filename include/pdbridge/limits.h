@@ -371,6 +371,16 @@
 #define PDB_TR_TCP_CONN_MAX 128
 #endif
 
+/* Pending connections the kernel queues for one listener (listen(2) backlog). */
+#ifndef PDB_TR_BACKLOG
+#define PDB_TR_BACKLOG 64
+#endif
+
+/* Connections accepted in one go before the loop serves the others again. */
+#ifndef PDB_TR_ACCEPT_BURST
+#define PDB_TR_ACCEPT_BURST 32
+#endif
+
 /* --listen URLs one process serves. */
 #ifndef PDB_TR_LISTEN_MAX
 #define PDB_TR_LISTEN_MAX 4
@@ -433,6 +443,15 @@
  */
 #ifndef PDB_TR_SSE_KEEPALIVE_MS
 #define PDB_TR_SSE_KEEPALIVE_MS 15000
+#endif
+
+/*
+ * How often the transports sweep their connections for timeouts (idle,
+ * slow lines, authentication, SSE keep-alives): the precision of every
+ * timeout above.
+ */
+#ifndef PDB_TR_SWEEP_MS
+#define PDB_TR_SWEEP_MS 250
 #endif
 
 /* Random bytes in an Mcp-Session-Id (hex-encoded: twice as many characters). */
