@@ -256,6 +256,14 @@ bool mcp_version_supported(const char *v);
  */
 bool mcp_is_initialize(const char *in, size_t len);
 
+/**
+ * mcp_write_error: append a JSON-RPC error with a null id for a message the
+ * transport refuses before mcp_handle() sees it (over-long line, failed
+ * authentication, HTTP refusals). The code comes from @rc through the one
+ * pdb_rc-to-code table. Returns as rpc_write_error().
+ */
+enum pdb_rc mcp_write_error(struct buf *out, enum pdb_rc rc, const char *msg) PDB_WARN_UNUSED;
+
 /*
  * mcp_resource_updated: tell every session subscribed to @uri
  * (notifications/resources/updated, session level). Any thread.

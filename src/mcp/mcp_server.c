@@ -682,6 +682,13 @@ struct mcp_result mcp_handle(struct mcp_session *s, const char *in, size_t len, 
 	return res;
 }
 
+enum pdb_rc mcp_write_error(struct buf *out, enum pdb_rc rc, const char *msg)
+{
+	struct rpc_id null_id = {.type = RPC_ID_NULL};
+
+	return rpc_write_error(out, &null_id, rpc_code_of(rc), msg, NULL);
+}
+
 bool mcp_is_initialize(const char *in, size_t len)
 {
 	struct rpc_fault f;

@@ -28,7 +28,6 @@
 #include <pdbridge/clock.h>
 #include <pdbridge/log.h>
 #include <pdbridge/mem.h>
-#include <pdbridge/rpc.h>
 
 #include <microhttpd.h>
 
@@ -323,6 +322,25 @@ static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, con
 	return ok;
 }
 
+/* The pdb_rc behind an HTTP refusal, for the JSON-RPC code of its body. */
+static enum pdb_rc status_rc(unsigned status)
+{
+	static const struct {
+		unsigned status;
+		enum pdb_rc rc;
+	} table[] = {
+	    {MHD_HTTP_UNAUTHORIZED, PDB_E_AUTH},
+	    {MHD_HTTP_CONTENT_TOO_LARGE, PDB_E_TOO_LARGE},
+	    {MHD_HTTP_SERVICE_UNAVAILABLE, PDB_E_RATELIMIT},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (table[i].status == status)
+			return table[i].rc;
+	return PDB_E_DENIED; /* 400, 403, 404, 405, 406, 409, 415: an invalid request */
+}
+
 /* An HTTP error whose body is a JSON-RPC error without an id (spec: MAY). */
 static enum MHD_Result refuse(struct tr_http *h, struct MHD_Connection *conn, unsigned status,
                               const char *msg)
@@ -330,7 +348,7 @@ static enum MHD_Result refuse(struct tr_http *h, struct MHD_Connection *conn, un
 	struct buf *b = &h->t->scratch;
 
 	LOG_DEBUG("http", "%u: %s", status, msg);
-	tr__json_error(b, RPC_SERVER_ERROR, msg);
+	tr__json_error(b, status_rc(status), msg);
 	return respond(conn, status, "application/json", buf_cstr(b), buf_len(b), NULL);
 }
 

@@ -71,8 +71,8 @@ enum pdb_rc tr__bind(struct tr_addr *a, int *fd, struct pdb_err *err);
 /* tr__token_ok: @len bytes at @got are the token, compared in constant time. */
 bool tr__token_ok(const struct tr_server *t, const char *got, size_t len);
 
-/* tr__json_error: a JSON-RPC error with a null id (HTTP bodies, refusals), into @out. */
-void tr__json_error(struct buf *out, int code, const char *msg);
+/* tr__json_error: @out = a JSON-RPC error with a null id for @rc (refusals, HTTP bodies). */
+void tr__json_error(struct buf *out, enum pdb_rc rc, const char *msg);
 
 /* tr_stream.c: NDJSON connections (stdio and TCP). */
 enum pdb_rc tr__tcp_start(struct tr_server *t, struct tr_listener *l, struct pdb_err *err);

@@ -14,7 +14,6 @@
 #include <pdbridge/clock.h>
 #include <pdbridge/log.h>
 #include <pdbridge/mem.h>
-#include <pdbridge/rpc.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -152,12 +151,10 @@ bool tr__token_ok(const struct tr_server *t, const char *got, size_t len)
 	return t->token_len && !diff;
 }
 
-void tr__json_error(struct buf *out, int code, const char *msg)
+void tr__json_error(struct buf *out, enum pdb_rc rc, const char *msg)
 {
-	struct rpc_id null_id = {.type = RPC_ID_NULL};
-
 	buf_reset(out);
-	if (rpc_write_error(out, &null_id, code, msg, NULL))
+	if (mcp_write_error(out, rc, msg))
 		LOG_ERROR("tr", "cannot write an error body");
 }
 

@@ -26,7 +26,6 @@
 #include <pdbridge/jsonx.h>
 #include <pdbridge/log.h>
 #include <pdbridge/mem.h>
-#include <pdbridge/rpc.h>
 
 #include <cjson/cJSON.h>
 
@@ -168,11 +167,11 @@ static bool queue_line(struct tr_conn *c, const char *msg, size_t len)
 	return true;
 }
 
-static bool queue_error(struct tr_conn *c, int code, const char *msg)
+static bool queue_error(struct tr_conn *c, enum pdb_rc rc, const char *msg)
 {
 	struct buf *b = &c->t->scratch;
 
-	tr__json_error(b, code, msg);
+	tr__json_error(b, rc, msg);
 	return queue_line(c, buf_cstr(b), buf_len(b));
 }
 
@@ -207,7 +206,7 @@ static bool handle_line(struct tr_conn *c, const char *line, size_t len)
 		}
 		LOG_WARN("tr", "%s: authentication failed; closing", c->peer);
 		c->bye = true;
-		return queue_error(c, RPC_SERVER_ERROR,
+		return queue_error(c, PDB_E_AUTH,
 		                   "Unauthorized: the first line must be "
 		                   "{\"auth\":\"<token>\"}");
 	}
@@ -226,10 +225,10 @@ static bool handle_too_long(struct tr_conn *c)
 	if (!c->authed) {
 		LOG_WARN("tr", "%s: over-long line before authentication; closing", c->peer);
 		c->bye = true;
-		return queue_error(c, RPC_INVALID_REQUEST, "Invalid Request: line too long");
+		return queue_error(c, PDB_E_TOO_LARGE, "Invalid Request: line too long");
 	}
 	snprintf(msg, sizeof(msg), "Invalid Request: message longer than %zu bytes", c->fr.max);
-	return queue_error(c, RPC_INVALID_REQUEST, msg);
+	return queue_error(c, PDB_E_TOO_LARGE, msg);
 }
 
 /* Serve buffered lines while the write buffer has room. False when closed. */
