@@ -94,7 +94,8 @@ struct tr_conf {
 	struct ev_loop *loop;    /* required; everything runs on it */
 	struct mcp_server *mcp;  /* required; must outlive the transport */
 	const char *token;       /* bearer token; NULL/"": none (loopback only). Borrowed. */
-	int64_t idle_ms;         /* 0: PDB_TR_IDLE_MS (TCP connections, HTTP sessions) */
+	int64_t idle_ms;         /* 0: PDB_TR_IDLE_MS (TCP connections) */
+	int64_t session_idle_ms; /* 0: PDB_TR_HTTP_SESSION_IDLE_MS (HTTP sessions) */
 	int64_t line_timeout_ms; /* 0: PDB_TR_LINE_TIMEOUT_MS */
 	int64_t auth_timeout_ms; /* 0: PDB_TR_AUTH_TIMEOUT_MS */
 	int64_t drain_ms;        /* 0: PDB_TR_DRAIN_MS */

@@ -845,7 +845,7 @@ void tr__http_sweep(struct tr_http *h, int64_t now)
 
 	for (hs = h->sessions; hs; hs = next) {
 		next = hs->next;
-		if (!hs->streams && now - hs->used_ms > h->t->conf.idle_ms) {
+		if (!hs->streams && now - hs->used_ms > h->t->conf.session_idle_ms) {
 			hs_close(hs, "idle");
 			continue;
 		}

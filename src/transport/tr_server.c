@@ -204,6 +204,8 @@ enum pdb_rc tr_new(const struct tr_conf *conf, struct tr_server **out, struct pd
 	t->conf.token = NULL; /* the copy below is the only one kept */
 	if (!t->conf.idle_ms)
 		t->conf.idle_ms = PDB_TR_IDLE_MS;
+	if (!t->conf.session_idle_ms)
+		t->conf.session_idle_ms = PDB_TR_HTTP_SESSION_IDLE_MS;
 	if (!t->conf.line_timeout_ms)
 		t->conf.line_timeout_ms = PDB_TR_LINE_TIMEOUT_MS;
 	if (!t->conf.auth_timeout_ms)

@@ -608,6 +608,7 @@ static int run(const struct opts *o)
 	tc.mcp = f.mcp;
 	tc.token = token;
 	tc.idle_ms = o->idle_ms;
+	tc.session_idle_ms = o->idle_ms;
 	tc.line_timeout_ms = o->line_ms;
 	tc.auth_timeout_ms = o->auth_ms;
 	if (tr_new(&tc, &tr, &err))
