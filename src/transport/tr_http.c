@@ -17,6 +17,10 @@
  * stream ends after its last FINAL; a stream whose client went away
  * cancels its calls.
  *
+ * MHD_run() is never re-entered: a callback that resumes a connection (a
+ * DELETE or an eviction ending another session's streams) only asks the
+ * running drive() for one more turn.
+ *
  * Checks, in order, before a body is read: path (404), Host (403: DNS
  * rebinding), Origin (403), bearer token (401), method (405),
  * MCP-Protocol-Version (400), Content-Type (415), Accept (406),
@@ -87,6 +91,8 @@ struct tr_http {
 	struct http_session *sessions;
 	size_t n_sessions;
 	uint64_t next_stream;
+	bool in_run; /* inside MHD_run(): callbacks must not re-enter it */
+	bool rerun;  /* a connection was resumed from inside: run again */
 };
 
 /* Per request state (MHD's con_cls). */
@@ -783,7 +789,16 @@ static void drive(struct tr_http *h)
 	MHD_UNSIGNED_LONG_LONG to;
 	struct ev_loop *l = h->t->conf.loop;
 
-	MHD_run(h->d);
+	if (h->in_run) { /* a callback resumed a connection: run again once this run returns */
+		h->rerun = true;
+		return;
+	}
+	h->in_run = true;
+	do {
+		h->rerun = false;
+		MHD_run(h->d);
+	} while (h->rerun);
+	h->in_run = false;
 	ev_timer_cancel(l, h->timer);
 	h->timer = 0;
 	if (MHD_get_timeout(h->d, &to) == MHD_YES &&

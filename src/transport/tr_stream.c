@@ -611,6 +611,9 @@ void tr__conns_sweep(struct tr_server *t, int64_t now)
 			conn_close(c, "calls still running after end of input: cancelled");
 			continue;
 		}
+		maybe_done(c); /* a last FINAL whose wake-up did not fit the post queue */
+		if (c->closed)
+			continue;
 		if (c->is_stdio)
 			continue; /* an agent may sit idle for hours; its pipe is its lifetime */
 		if (!c->authed && now - c->created_ms > t->conf.auth_timeout_ms) {

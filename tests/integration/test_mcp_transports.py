@@ -423,6 +423,29 @@ class HttpTest(unittest.TestCase):
         g.close()
         c.close()
 
+    def test_delete_ends_the_open_streams(self):
+        c = self.session(caps={"sampling": {}})
+        g = HttpClient(self.fx)
+        g.sid = c.sid
+        get = g.request("GET", None, g.headers({"Accept": "text/event-stream"}))
+        self.assertEqual(get.status, 200)
+        p = HttpClient(self.fx)
+        p.sid = c.sid
+        call = p.request("POST", {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                                  "params": {"name": "test_sampling",
+                                             "arguments": {"prompt": "wait"}}}, p.headers())
+        events = sse_messages(call)
+        self.assertEqual(next(events)["method"], "sampling/createMessage")
+        r = c.request("DELETE", None, c.headers())  # both streams are parked right now
+        r.read()
+        self.assertEqual(r.status, 200)
+        self.assertEqual(list(events), [])  # the call's stream ends, with no result
+        get.read()  # and so does the GET stream
+        fresh = self.session()
+        self.assertEqual(fresh.post(PING)[2][0]["result"], {})
+        for x in (fresh, p, g, c):
+            x.close()
+
     def test_status_codes_for_bad_requests(self):
         c = self.session()
         host, port, path = self.fx.http_addr
