@@ -687,8 +687,11 @@ static enum MHD_Result do_post(struct tr_http *h, struct MHD_Connection *conn, s
 	}
 	/* Registered before mcp_handle(): a worker may answer before it returns. */
 	st = stream_new(hs, ++h->next_stream, conn);
-	if (!st)
+	if (!st) {
+		if (created)
+			hs_close(hs, "out of memory");
 		return refuse(h, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "Service Unavailable");
+	}
 	buf_reset(out);
 	res = mcp_handle(hs->mcp, buf_cstr(&req->body), buf_len(&req->body), st->id, out);
 	pthread_mutex_lock(&hs->mu);
