@@ -60,6 +60,7 @@ struct tr_conn {
 	bool closed;       /* closed, waiting for its last reference */
 	bool bye;          /* close once wbuf is written (refused auth) */
 	bool in_watched;   /* stdio: stdin is registered with the loop */
+	bool tail_done;    /* after EOF: the unterminated last line was served */
 	unsigned expected; /* deferred calls handed out */
 	int64_t created_ms, active_ms, line_ms, drain_ms;
 	struct tr_conn *prev, *next;
@@ -256,33 +257,49 @@ static bool process(struct tr_conn *c)
 	return flush(c);
 }
 
-/* Close when the peer is done and nothing is left: EOF, no call in flight, all written. */
-static void maybe_done(struct tr_conn *c)
+/*
+ * Close when the peer is done and nothing is left: EOF, no call in flight, all
+ * written. Returns false when the connection was closed (and may be freed).
+ */
+static bool maybe_done(struct tr_conn *c)
 {
-	if (c->closed || !c->eof)
-		return;
-	if (!in_flight(c) && c->woff == buf_len(&c->wbuf))
-		conn_close(c, "end of input");
+	if (!c->eof || !c->tail_done)
+		return true;
+	if (in_flight(c) || c->woff != buf_len(&c->wbuf))
+		return true;
+	conn_close(c, "end of input");
+	return false;
 }
 
-static void on_eof(struct tr_conn *c)
+/*
+ * Serve buffered lines; after EOF, once every complete line has been served
+ * (not paused), also the last line if it lacks its newline. False when closed.
+ */
+static bool serve_input(struct tr_conn *c)
 {
 	enum tr_frame_ev ev;
 	const char *line;
 	size_t len;
 
-	c->eof = true;
-	c->drain_ms = clk_now_ms() + c->t->conf.drain_ms;
 	if (!process(c))
-		return;
-	/* The last message may lack its newline. */
+		return false;
+	if (!c->eof || c->paused || c->tail_done || c->bye)
+		return true;
+	c->tail_done = true;
 	ev = tr_frame_finish(&c->fr, &line, &len);
 	if (ev == TR_FRAME_LINE && !handle_line(c, line, len))
-		return;
+		return false;
 	if (ev == TR_FRAME_TOO_LONG && !handle_too_long(c))
-		return;
-	if (flush(c))
-		maybe_done(c);
+		return false;
+	return flush(c);
+}
+
+static void on_eof(struct tr_conn *c)
+{
+	c->eof = true;
+	c->drain_ms = clk_now_ms() + c->t->conf.drain_ms;
+	if (serve_input(c))
+		(void)maybe_done(c);
 }
 
 static void read_some(struct tr_conn *c)
@@ -312,16 +329,18 @@ static void read_some(struct tr_conn *c)
 	process(c);
 }
 
-/* After writing: read again once the backlog is below half, and close when all is done. */
-static void after_write(struct tr_conn *c)
+/*
+ * After writing: read again once the backlog is below half, and close when all
+ * is done. Returns false when the connection was closed (and may be freed).
+ */
+static bool after_write(struct tr_conn *c)
 {
 	if (c->paused && buf_len(&c->wbuf) - c->woff <= PDB_TR_OUTBOX_MAX / 2) {
 		c->paused = false;
-		if (!process(c))
-			return;
-		update_interest(c);
+		if (!serve_input(c))
+			return false;
 	}
-	maybe_done(c);
+	return maybe_done(c);
 }
 
 static void on_io(struct ev_loop *l, int fd, unsigned events, void *ud)
@@ -329,13 +348,8 @@ static void on_io(struct ev_loop *l, int fd, unsigned events, void *ud)
 	struct tr_conn *c = ud;
 
 	(void)l;
-	if (events & EV_WRITE) {
-		if (!flush(c))
-			return;
-		after_write(c);
-		if (c->closed)
-			return;
-	}
+	if ((events & EV_WRITE) && (!flush(c) || !after_write(c)))
+		return; /* closed: c may be gone */
 	if ((events & EV_READ) && fd == c->in_fd) {
 		read_some(c); /* also sees EOF and errors */
 		return;
@@ -348,8 +362,8 @@ static void on_io(struct ev_loop *l, int fd, unsigned events, void *ud)
 		conn_close(c, c->is_stdio ? "stdout closed" : "connection closed");
 }
 
-/* Move worker output to the write buffer and write it. */
-static void pump(struct tr_conn *c)
+/* Move worker output to the write buffer and write it. False when the connection closed. */
+static bool pump(struct tr_conn *c)
 {
 	bool overflow;
 
@@ -366,10 +380,9 @@ static void pump(struct tr_conn *c)
 	pthread_mutex_unlock(&c->mu);
 	if (overflow) {
 		conn_close(c, "not reading its replies (outbox full)");
-		return;
+		return false;
 	}
-	if (flush(c))
-		after_write(c);
+	return flush(c) && after_write(c);
 }
 
 static void on_post(struct ev_loop *l, void *ud)
@@ -381,8 +394,8 @@ static void on_post(struct ev_loop *l, void *ud)
 	c->posted = false;
 	pthread_mutex_unlock(&c->mu);
 	if (!c->closed)
-		pump(c);
-	conn_unref(c); /* the post's reference */
+		(void)pump(c); /* even if it closes, the post's reference keeps c alive */
+	conn_unref(c);         /* the post's reference */
 }
 
 /* mcp_send_fn: any thread, with the MCP session lock held. Queue and post, nothing more. */
@@ -602,17 +615,13 @@ void tr__conns_sweep(struct tr_server *t, int64_t now)
 		pthread_mutex_lock(&c->mu);
 		stale = !c->posted && (buf_len(&c->outbox) || c->overflow);
 		pthread_mutex_unlock(&c->mu);
-		if (stale) { /* a post that did not fit the queue */
-			pump(c);
-			if (c->closed)
-				continue;
-		}
+		if (stale && !pump(c)) /* a post that did not fit the queue */
+			continue;
 		if (c->eof && now >= c->drain_ms) {
 			conn_close(c, "calls still running after end of input: cancelled");
 			continue;
 		}
-		maybe_done(c); /* a last FINAL whose wake-up did not fit the post queue */
-		if (c->closed)
+		if (!maybe_done(c)) /* a last FINAL whose wake-up did not fit the post queue */
 			continue;
 		if (c->is_stdio)
 			continue; /* an agent may sit idle for hours; its pipe is its lifetime */

@@ -107,6 +107,30 @@ class StdioTest(unittest.TestCase):
         self.assertIsNone(msgs[1]["id"])
         self.assertEqual(msgs[2]["id"], 99)
 
+    def test_eof_while_the_reader_lags_loses_nothing(self):
+        exe = os.path.join(build_dir(), "tests", "mcp_fixture")
+        p = subprocess.Popen([exe], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        n = 3000  # about 10 MiB of replies: the server stops reading while they wait
+        data = line(INIT) + b"".join(line({"jsonrpc": "2.0", "id": i, "method": "tools/list"})
+                                     for i in range(1, n + 1))
+        data += b'{"jsonrpc":"2.0","id":"last","method":"ping"}'  # no newline, then EOF
+
+        def feed():
+            p.stdin.write(data)
+            p.stdin.close()
+
+        writer = threading.Thread(target=feed)
+        writer.start()
+        time.sleep(1)
+        ids = [json.loads(ln)["id"] for ln in p.stdout]
+        writer.join()
+        self.assertEqual(p.wait(30), 0)
+        self.assertEqual(ids, list(range(0, n + 1)) + ["last"])
+        p.stdout.close()
+        self.assertIn(b"heap in use at exit: 0 bytes", p.stderr.read())
+        p.stderr.close()
+
     def test_a_message_split_at_every_byte_position(self):
         exe = os.path.join(build_dir(), "tests", "mcp_fixture")
         p = subprocess.Popen([exe], stdin=subprocess.PIPE, stdout=subprocess.PIPE,

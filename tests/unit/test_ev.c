@@ -274,7 +274,7 @@ static void signals_arrive_through_the_loop(void)
 struct jobs {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int ran;
+	int started, ran;
 	bool gate; /* jobs wait until it opens */
 };
 
@@ -283,6 +283,8 @@ static void job(void *arg)
 	struct jobs *j = arg;
 
 	pthread_mutex_lock(&j->mu);
+	j->started++;
+	pthread_cond_broadcast(&j->cv);
 	while (!j->gate)
 		pthread_cond_wait(&j->cv, &j->mu);
 	j->ran++;
@@ -293,24 +295,27 @@ static void the_pool_runs_jobs_and_bounds_its_queue(void)
 {
 	struct jobs j = {.gate = false};
 	struct ev_pool *p;
-	int i, accepted = 0;
+	int i;
 
 	pthread_mutex_init(&j.mu, NULL);
 	pthread_cond_init(&j.cv, NULL);
 	T_EQ_INT(ev_pool_new(2, &p), PDB_OK);
-	/* two workers block on the gate; the queue then fills */
-	for (i = 0; i < PDB_EV_JOBS_MAX + 10; i++)
-		if (ev_pool_submit(p, job, &j) == PDB_OK)
-			accepted++;
-	T_CHECK(accepted >= PDB_EV_JOBS_MAX);
-	T_CHECK(accepted <= PDB_EV_JOBS_MAX + 2);
+	/* occupy both workers first, so the queue's fill is exact */
+	T_EQ_INT(ev_pool_submit(p, job, &j), PDB_OK);
+	T_EQ_INT(ev_pool_submit(p, job, &j), PDB_OK);
+	pthread_mutex_lock(&j.mu);
+	while (j.started < 2)
+		pthread_cond_wait(&j.cv, &j.mu);
+	pthread_mutex_unlock(&j.mu);
+	for (i = 0; i < PDB_EV_JOBS_MAX; i++)
+		T_EQ_INT(ev_pool_submit(p, job, &j), PDB_OK);
 	T_EQ_INT(ev_pool_submit(p, job, &j), PDB_E_TOO_LARGE);
 	pthread_mutex_lock(&j.mu);
 	j.gate = true;
 	pthread_cond_broadcast(&j.cv);
 	pthread_mutex_unlock(&j.mu);
 	ev_pool_free(p); /* runs everything accepted, then joins */
-	T_EQ_INT(j.ran, accepted);
+	T_EQ_INT(j.ran, PDB_EV_JOBS_MAX + 2);
 	pthread_cond_destroy(&j.cv);
 	pthread_mutex_destroy(&j.mu);
 }
