@@ -337,6 +337,7 @@ static bool after_write(struct tr_conn *c)
 {
 	if (c->paused && buf_len(&c->wbuf) - c->woff <= PDB_TR_OUTBOX_MAX / 2) {
 		c->paused = false;
+		c->line_ms = 0; /* the line clock restarts: we were the ones not reading */
 		if (!serve_input(c))
 			return false;
 	}
@@ -628,7 +629,7 @@ void tr__conns_sweep(struct tr_server *t, int64_t now)
 		if (!c->authed && now - c->created_ms > t->conf.auth_timeout_ms) {
 			LOG_WARN("tr", "%s: no authentication in time; closing", c->peer);
 			conn_close(c, "authentication timeout");
-		} else if (c->line_ms && now - c->line_ms > t->conf.line_timeout_ms) {
+		} else if (!c->paused && c->line_ms && now - c->line_ms > t->conf.line_timeout_ms) {
 			LOG_WARN("tr", "%s: a line took longer than %lld ms; closing", c->peer,
 			         (long long)t->conf.line_timeout_ms);
 			conn_close(c, "line timeout");
