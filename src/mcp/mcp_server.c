@@ -616,35 +616,40 @@ static bool serve_one(struct mcp_session *s, const cJSON *v, uint64_t stream, bo
 static void serve_batch(struct mcp_session *s, const cJSON *arr, uint64_t stream, struct buf *out,
                         struct mcp_result *res)
 {
+	struct rpc_id null_id = {.type = RPC_ID_NULL};
 	struct buf one;
 	const cJSON *v;
 	size_t replies = 0;
+	bool ok;
 
 	buf_init(&one, out->max);
-	if (buf_addc(out, '['))
-		goto out;
+	ok = !buf_addc(out, '[');
 	cJSON_ArrayForEach(v, arr)
 	{
+		/* Every element is served even once the reply no longer fits: its effects happen.
+		 */
 		buf_reset(&one);
 		if (!serve_one(s, v, stream, true, &one, res) || !buf_len(&one))
 			continue;
-		if ((replies++ && buf_addc(out, ',')) ||
-		    buf_add(out, buf_cstr(&one), buf_len(&one)))
-			break;
+		if (ok && ((replies && buf_addc(out, ',')) ||
+		           buf_add(out, buf_cstr(&one), buf_len(&one))))
+			ok = false; /* out was emptied by buf's rule */
+		replies++;
 	}
-	if (buf_addc(out, ']'))
-		goto out;
-	res->reply = replies > 0;
-	if (!replies) /* only notifications and responses: no reply at all (JSON-RPC 6) */
-		buf_reset(out);
-out:
-	if (!buf_len(out) && replies) {
-		struct rpc_id null_id = {.type = RPC_ID_NULL};
-
-		res->reply = !rpc_write_error(out, &null_id, RPC_INTERNAL_ERROR,
-		                              "Internal error: batch reply too large", NULL);
-	}
+	ok = ok && !buf_addc(out, ']');
 	buf_free(&one);
+	if (!replies) { /* only notifications and responses: no reply at all (JSON-RPC 6) */
+		buf_reset(out);
+		res->reply = false;
+		return;
+	}
+	if (ok) {
+		res->reply = true;
+		return;
+	}
+	buf_reset(out);
+	res->reply = !rpc_write_error(out, &null_id, RPC_INTERNAL_ERROR,
+	                              "Internal error: batch reply too large", NULL);
 }
 
 struct mcp_result mcp_handle(struct mcp_session *s, const char *in, size_t len, uint64_t stream,

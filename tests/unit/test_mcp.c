@@ -1470,6 +1470,30 @@ static void a_reply_over_the_bound_becomes_an_error(void)
 	fx_close(&f);
 }
 
+static void a_batch_reply_over_the_bound_becomes_one_error(void)
+{
+	static const char batch[] = "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"},"
+	                            "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"},"
+	                            "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"},"
+	                            "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"ping\"}]";
+	struct mcp_conf c = base_conf();
+	struct pdb_err e;
+	cJSON *d = NULL;
+	struct fx f;
+
+	T_CHECK(fx_open(&f, &c));
+	T_CHECK(fx_init(&f, "2025-03-26", "{}"));
+	buf_free(&f.out);
+	buf_init(&f.out, 120); /* each reply fits (37 bytes), the four together do not */
+	f.res = mcp_handle(f.s, batch, strlen(batch), 1, &f.out);
+	T_CHECK(f.res.reply);
+	T_EQ_INT(jsonx_parse(buf_cstr(&f.out), buf_len(&f.out), &d, &e), PDB_OK);
+	T_CHECK(cJSON_IsObject(d));
+	T_EQ_INT(err_code(d), RPC_INTERNAL_ERROR);
+	jsonx_free(d);
+	fx_close(&f);
+}
+
 static void sessions_are_bounded(void)
 {
 	static struct mcp_session *s[PDB_MCP_SESSIONS_MAX];
@@ -1551,6 +1575,8 @@ static const struct t_case cases[] = {
     {"undeclared_capabilities_are_unknown_methods", undeclared_capabilities_are_unknown_methods},
     {"bad_tables_are_refused", bad_tables_are_refused},
     {"a_reply_over_the_bound_becomes_an_error", a_reply_over_the_bound_becomes_an_error},
+    {"a_batch_reply_over_the_bound_becomes_one_error",
+     a_batch_reply_over_the_bound_becomes_one_error},
     {"sessions_are_bounded", sessions_are_bounded},
     {"allocation_failures_are_survived", allocation_failures_are_survived},
 };
