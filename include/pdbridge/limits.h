@@ -427,6 +427,9 @@
 #if PDB_TR_TCP_CONN_MAX + PDB_TR_HTTP_CONN_MAX + 32 > PDB_EV_FDS_MAX
 #error "PDB_EV_FDS_MAX must cover the TCP and HTTP connection caps"
 #endif
+#if PDB_TR_TCP_CONN_MAX + PDB_TR_HTTP_SESSIONS_MAX + 1 > PDB_MCP_SESSIONS_MAX
+#error "PDB_MCP_SESSIONS_MAX must cover every TCP connection, HTTP session and stdio"
+#endif
 #if PDB_TR_TCP_CONN_MAX + PDB_TR_HTTP_SESSIONS_MAX + 64 > PDB_EV_POST_MAX
 #error "PDB_EV_POST_MAX must hold one post per connection and session"
 #endif
