@@ -4,7 +4,10 @@
 # Installs what it needs (Debian packages, the pinned dependencies, cached
 # under .deps/), builds every board, and runs, in order: the source gates,
 # the unit tests natively, under ASan+UBSan, and under qemu-user for each ARM
-# board, then the checks on the binaries themselves. Every step runs even if
+# board, then the checks on the binaries themselves, the integration tests
+# (PagerDuty simulator, MCP transports) on both host builds, the threaded
+# code under ThreadSanitizer, and a bounded libFuzzer run over framing,
+# JSON-RPC and the MCP core. Every step runs even if
 # an earlier one failed; the last line is "N passed, N failed" over the steps
 # and the exit status is non-zero if any step failed.
 # Usage: scripts/test.sh            Logs: build-test/<step>.log
@@ -68,6 +71,8 @@ step pdsim-self-test python3 -m unittest discover -s tests/pdsim
 step official-tool-table python3 tests/tools/check_official_table.py --self-test
 step integration-host env PDB_BUILD=build python3 -m unittest discover -v -s tests/integration
 step integration-asan-ubsan env PDB_BUILD=build-san python3 -m unittest discover -v -s tests/integration
+step tsan scripts/tsan.sh
+step fuzz-rpc tests/fuzz/run.sh 30
 
 # The simulator's key must not appear in anything any step printed.
 no_key_in_logs() {

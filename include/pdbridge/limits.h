@@ -208,4 +208,256 @@
 #define PDB_WATCH_IDS_MAX 32
 #endif
 
+/* --- ev: the event loop ------------------------------------------------ */
+
+/*
+ * File descriptors one loop watches: every TCP client, the listeners, the
+ * HTTP daemon's epoll fd, stdio, the wake and signal fds. Sized for the TCP
+ * and HTTP connection caps below plus headroom; poll(2) scans them all on
+ * every turn, so the bound also bounds the cost of one turn.
+ */
+#ifndef PDB_EV_FDS_MAX
+#define PDB_EV_FDS_MAX 320
+#endif
+#if PDB_EV_FDS_MAX < 8 || PDB_EV_FDS_MAX > 4096
+#error "PDB_EV_FDS_MAX out of range 8..4096"
+#endif
+
+/* Pending one-shot timers (sweeps, HTTP daemon timeout, tests): a few per module. */
+#ifndef PDB_EV_TIMERS_MAX
+#define PDB_EV_TIMERS_MAX 32
+#endif
+
+/*
+ * Callbacks other threads may queue for the loop thread (ev_post). Posters
+ * coalesce (one outstanding post per connection or session), so the queue
+ * needs one slot per connection plus a margin; when it is full ev_post says
+ * PDB_E_TOO_LARGE and the poster relies on the next periodic sweep instead.
+ */
+#ifndef PDB_EV_POST_MAX
+#define PDB_EV_POST_MAX 512
+#endif
+
+/*
+ * Worker threads for blocking work (PagerDuty calls made by MCP tools), and
+ * the jobs that may wait for one. Four keep a few slow API calls from
+ * blocking quick ones without straining a single-core Pi Zero; each worker
+ * has a PDB_EV_WORKER_STACK stack.
+ */
+#ifndef PDB_EV_WORKERS
+#define PDB_EV_WORKERS 4
+#endif
+#if PDB_EV_WORKERS < 1 || PDB_EV_WORKERS > 32
+#error "PDB_EV_WORKERS out of range 1..32"
+#endif
+#ifndef PDB_EV_JOBS_MAX
+#define PDB_EV_JOBS_MAX 32
+#endif
+#ifndef PDB_EV_WORKER_STACK
+#define PDB_EV_WORKER_STACK (256u * 1024u)
+#endif
+
+/* --- rpc: JSON-RPC 2.0 ------------------------------------------------- */
+
+/*
+ * Longest string request id kept (and echoed). Real clients use small
+ * integers or UUIDs; a longer id is refused rather than copied.
+ */
+#ifndef PDB_RPC_ID_MAX
+#define PDB_RPC_ID_MAX 128
+#endif
+
+/* Messages in one batch array (2025-03-26 only): one reply array must stay bounded. */
+#ifndef PDB_RPC_BATCH_MAX
+#define PDB_RPC_BATCH_MAX 32
+#endif
+
+/* --- mcp: the protocol ------------------------------------------------- */
+
+/*
+ * Largest message pdbridge sends (a tools/list page, a tool result, a
+ * resource). Tool results are shaped by the tools layer far below this;
+ * anything larger becomes an error the client can read instead.
+ */
+#ifndef PDB_MCP_MSG_MAX
+#define PDB_MCP_MSG_MAX (2u * 1024u * 1024u)
+#endif
+#if PDB_MCP_MSG_MAX > PDB_MAX_JSON_TEXT
+#error "PDB_MCP_MSG_MAX cannot exceed PDB_MAX_JSON_TEXT"
+#endif
+
+/*
+ * Items per page of tools/list, resources/list, resources/templates/list
+ * and prompts/list. The PagerDuty catalog (103 tools) takes two pages.
+ */
+#ifndef PDB_MCP_PAGE_SIZE
+#define PDB_MCP_PAGE_SIZE 64
+#endif
+
+/*
+ * Tool calls one session may have running or queued. A client that fires
+ * more gets an error for the extra calls, so one agent cannot occupy every
+ * worker and the whole job queue.
+ */
+#ifndef PDB_MCP_INFLIGHT_MAX
+#define PDB_MCP_INFLIGHT_MAX 8
+#endif
+#if PDB_MCP_INFLIGHT_MAX > PDB_EV_JOBS_MAX
+#error "PDB_MCP_INFLIGHT_MAX above PDB_EV_JOBS_MAX lets one session fill the queue"
+#endif
+
+/* Server-to-client requests (sampling, elicitation) one session may have outstanding. */
+#ifndef PDB_MCP_PENDING_MAX
+#define PDB_MCP_PENDING_MAX 8
+#endif
+
+/*
+ * How long a tool waits for the client to answer a server-to-client request.
+ * A human may be answering an elicitation form, so minutes, not seconds.
+ */
+#ifndef PDB_MCP_REQUEST_TIMEOUT_MS
+#define PDB_MCP_REQUEST_TIMEOUT_MS 120000
+#endif
+
+/* Resource subscriptions per session, and the longest URI kept. */
+#ifndef PDB_MCP_SUBS_MAX
+#define PDB_MCP_SUBS_MAX 32
+#endif
+#ifndef PDB_MCP_URI_MAX
+#define PDB_MCP_URI_MAX 512
+#endif
+
+/* Values one completion/complete answer may carry (the spec's own cap). */
+#define PDB_MCP_COMPLETE_MAX 100
+
+/* MCP sessions alive at once (stdio: 1; TCP: one per connection; HTTP: see below). */
+#ifndef PDB_MCP_SESSIONS_MAX
+#define PDB_MCP_SESSIONS_MAX 256
+#endif
+
+/* --- transport: stdio, TCP, Streamable HTTP ---------------------------- */
+
+/*
+ * Longest NDJSON line (one message) from an authenticated peer, and from
+ * one that has not authenticated yet: like Redis's small unauthenticated
+ * query buffer, a stranger cannot make the board buffer a megabyte.
+ */
+#ifndef PDB_TR_LINE_MAX
+#define PDB_TR_LINE_MAX (1024u * 1024u)
+#endif
+#ifndef PDB_TR_PREAUTH_LINE_MAX
+#define PDB_TR_PREAUTH_LINE_MAX 1024
+#endif
+#if PDB_TR_LINE_MAX > PDB_MAX_JSON_TEXT || PDB_TR_PREAUTH_LINE_MAX > PDB_TR_LINE_MAX
+#error "PDB_TR_LINE_MAX must fit PDB_MAX_JSON_TEXT, and the pre-auth limit must be smaller"
+#endif
+
+/* Bytes read from a socket or pipe in one go (a stack buffer). */
+#ifndef PDB_TR_READ_CHUNK
+#define PDB_TR_READ_CHUNK 16384
+#endif
+
+/*
+ * Bytes waiting to be written to one peer. A client that stops reading
+ * stops being read (back-pressure at half of this); one that still
+ * overflows it is dropped rather than buffered without end.
+ */
+#ifndef PDB_TR_OUTBOX_MAX
+#define PDB_TR_OUTBOX_MAX (3u * PDB_MCP_MSG_MAX)
+#endif
+
+/* TCP clients at once; one more is told "server busy" and closed. */
+#ifndef PDB_TR_TCP_CONN_MAX
+#define PDB_TR_TCP_CONN_MAX 128
+#endif
+
+/* Pending connections the kernel queues for one listener (listen(2) backlog). */
+#ifndef PDB_TR_BACKLOG
+#define PDB_TR_BACKLOG 64
+#endif
+
+/* Connections accepted in one go before the loop serves the others again. */
+#ifndef PDB_TR_ACCEPT_BURST
+#define PDB_TR_ACCEPT_BURST 32
+#endif
+
+/* --listen URLs one process serves. */
+#ifndef PDB_TR_LISTEN_MAX
+#define PDB_TR_LISTEN_MAX 4
+#endif
+
+/*
+ * A peer that sends no complete message for this long (and has no call in
+ * flight) is dropped, and so is a line that takes longer than the line
+ * timeout to arrive (slow-loris), and a TCP client that has not
+ * authenticated within the auth timeout.
+ */
+#ifndef PDB_TR_IDLE_MS
+#define PDB_TR_IDLE_MS (10 * 60 * 1000)
+#endif
+#ifndef PDB_TR_LINE_TIMEOUT_MS
+#define PDB_TR_LINE_TIMEOUT_MS 30000
+#endif
+#ifndef PDB_TR_AUTH_TIMEOUT_MS
+#define PDB_TR_AUTH_TIMEOUT_MS 10000
+#endif
+
+/* After stdin's EOF, how long in-flight calls may finish before they are cancelled. */
+#ifndef PDB_TR_DRAIN_MS
+#define PDB_TR_DRAIN_MS 5000
+#endif
+
+/*
+ * Streamable HTTP: connections libmicrohttpd accepts, sessions kept (the
+ * least recently used idle one is evicted for a new one), the POST body
+ * limit, and the per-connection memory libmicrohttpd uses for headers.
+ */
+#ifndef PDB_TR_HTTP_CONN_MAX
+#define PDB_TR_HTTP_CONN_MAX 64
+#endif
+#ifndef PDB_TR_HTTP_SESSIONS_MAX
+#define PDB_TR_HTTP_SESSIONS_MAX 64
+#endif
+#ifndef PDB_TR_HTTP_BODY_MAX
+#define PDB_TR_HTTP_BODY_MAX PDB_TR_LINE_MAX
+#endif
+#ifndef PDB_TR_HTTP_CONN_MEMORY
+#define PDB_TR_HTTP_CONN_MEMORY (32u * 1024u)
+#endif
+#if PDB_TR_TCP_CONN_MAX + PDB_TR_HTTP_CONN_MAX + 32 > PDB_EV_FDS_MAX
+#error "PDB_EV_FDS_MAX must cover the TCP and HTTP connection caps"
+#endif
+#if PDB_TR_TCP_CONN_MAX + PDB_TR_HTTP_SESSIONS_MAX + 1 > PDB_MCP_SESSIONS_MAX
+#error "PDB_MCP_SESSIONS_MAX must cover every TCP connection, HTTP session and stdio"
+#endif
+#if PDB_TR_TCP_CONN_MAX + PDB_TR_HTTP_SESSIONS_MAX + 64 > PDB_EV_POST_MAX
+#error "PDB_EV_POST_MAX must hold one post per connection and session"
+#endif
+
+/* An HTTP session with no request and no open stream for this long is closed. */
+#ifndef PDB_TR_HTTP_SESSION_IDLE_MS
+#define PDB_TR_HTTP_SESSION_IDLE_MS (30 * 60 * 1000)
+#endif
+
+/*
+ * SSE streams get a comment line after this much silence: idle proxies keep
+ * the stream open, and a client that has gone away is noticed (a suspended
+ * libmicrohttpd connection does not see disconnects by itself).
+ */
+#ifndef PDB_TR_SSE_KEEPALIVE_MS
+#define PDB_TR_SSE_KEEPALIVE_MS 15000
+#endif
+
+/*
+ * How often the transports sweep their connections for timeouts (idle,
+ * slow lines, authentication, SSE keep-alives): the precision of every
+ * timeout above.
+ */
+#ifndef PDB_TR_SWEEP_MS
+#define PDB_TR_SWEEP_MS 250
+#endif
+
+/* Random bytes in an Mcp-Session-Id (hex-encoded: twice as many characters). */
+#define PDB_TR_SESSION_ID_BYTES 16
+
 #endif /* PDBRIDGE_LIMITS_H */

@@ -21,6 +21,8 @@ static int cmd_help(int argc, char **argv);
 
 static const struct app_cmd commands[] = {
     {"help", "--help", "list the subcommands", cmd_help},
+    {"mcp", NULL, "serve MCP on stdio (an MCP client's command)", app_cmd_mcp},
+    {"serve", NULL, "serve MCP on TCP and Streamable HTTP (--listen URL)", app_cmd_serve},
     {"status", NULL, "print who is on call now and the open incidents", app_cmd_status},
     {"version", "--version", "print the versions of pdbridge and its libraries", app_cmd_version},
 };

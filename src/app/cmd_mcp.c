@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cmd_mcp.c - `pdbridge mcp` and `pdbridge serve`: the MCP server.
+ *
+ *   pdbridge mcp                      stdio (what an MCP client config spawns)
+ *   pdbridge mcp --transport streamable-http [--host H] [--port P]
+ *   pdbridge serve --listen URL [--listen URL]...   tcp://H:P and http://H:P/mcp
+ *
+ * The flags of the official server keep their names and defaults
+ * (--enable-write-tools, --transport stdio|streamable-http, --host 127.0.0.1
+ * or $MCP_HOST, --port 8000 or $MCP_PORT), so a client config switches by
+ * changing only the command. The bearer token for network listeners comes
+ * from --auth-token-file, never from a flag value (shell history,
+ * /proc/<pid>/cmdline).
+ *
+ * Start order: signals are taken before any thread exists, the HTTPS client
+ * is initialised, then the worker pool, the MCP server and the transport.
+ * Stop order is the reverse: the transport closes its sessions (cancelling
+ * their calls), the pool finishes and joins, and only then are the tables
+ * and clients freed.
+ */
+#include <pdbridge/app.h>
+#include <pdbridge/ev.h>
+#include <pdbridge/jsonx.h>
+#include <pdbridge/log.h>
+#include <pdbridge/mcp.h>
+#include <pdbridge/transport.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define INSTRUCTIONS                                                                              \
+	"When the user asks for information about their resources, first get the user data and "  \
+	"scope any requests using the user id.\n\nREAD operations are safe to use, but be "       \
+	"cautious with WRITE operations as they can modify the live environment. Always confirm " \
+	"with the user before using any tool marked as destructive."
+
+/* Tools one process serves: the catalog's size with room to grow. */
+#define APP_TOOLS_MAX 128
+
+struct mcp_opts {
+	struct app_list listen;
+	const char *transport;
+	const char *host;
+	const char *port;
+	const char *token_file;
+	const char *log_level;
+	bool write_tools;
+	bool help;
+	struct app_pd_flags pd;
+};
+
+/* Read the token: the file's first line, trimmed; refused if others may read it. */
+static enum pdb_rc read_token(const char *path, char *tok, size_t len, struct pdb_err *err)
+{
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return pdb_err_set(err, PDB_E_IO, "cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) || (st.st_mode & 077)) {
+		close(fd);
+		return pdb_err_set(err, PDB_E_DENIED,
+		                   "%s is readable by others: chmod 600 it (it holds a secret)",
+		                   path);
+	}
+	n = read(fd, tok, len - 1);
+	close(fd);
+	if (n < 0)
+		return pdb_err_set(err, PDB_E_IO, "cannot read %s: %s", path, strerror(errno));
+	tok[n] = '\0';
+	tok[strcspn(tok, "\r\n")] = '\0';
+	n = (ssize_t)strlen(tok);
+	while (n && (tok[n - 1] == ' ' || tok[n - 1] == '\t'))
+		tok[--n] = '\0';
+	if (!n)
+		return pdb_err_set(err, PDB_E_INVAL, "%s holds no token", path);
+	if ((size_t)n >= len - 1)
+		return pdb_err_set(err, PDB_E_TOO_LARGE, "the token in %s is longer than %zu bytes",
+		                   path, len - 2);
+	return PDB_OK;
+}
+
+/* The official server's host rules, then the URL of its streamable-http endpoint. */
+static enum pdb_rc http_url(const struct mcp_opts *o, char *url, size_t len, struct pdb_err *err)
+{
+	const char *host = o->host ? o->host : getenv("MCP_HOST");
+	const char *port = o->port ? o->port : getenv("MCP_PORT");
+	char *end;
+	long p;
+	size_t i;
+
+	host = host && *host ? host : "127.0.0.1";
+	port = port && *port ? port : "8000";
+	for (i = 0; host[i]; i++)
+		if ((unsigned char)host[i] < 0x20 || host[i] == 0x7f)
+			return pdb_err_set(err, PDB_E_INVAL,
+			                   "Host must not contain control characters");
+	if (strpbrk(host, " \t"))
+		return pdb_err_set(err, PDB_E_INVAL, "Host must not contain whitespace");
+	if (host[0] != '[' && strchr(host, ':') && strchr(host, ':') == strrchr(host, ':'))
+		return pdb_err_set(err, PDB_E_INVAL,
+		                   "Host must not include a port - use --port to specify the port "
+		                   "separately");
+	errno = 0;
+	p = strtol(port, &end, 10);
+	if (errno || *end || p < 1 || p > 65535)
+		return pdb_err_set(err, PDB_E_INVAL, "Port must be between 1 and 65535, got %s",
+		                   port);
+	if (p < 1024)
+		LOG_WARN("mcp",
+		         "Port %ld is a privileged port - binding may fail on non-root processes.",
+		         p);
+	/* A bare IPv6 literal gets its brackets. */
+	snprintf(url, len,
+	         host[0] != '[' && strchr(host, ':') ? "http://[%s]:%ld/mcp" : "http://%s:%ld/mcp",
+	         host, p);
+	return PDB_OK;
+}
+
+static enum pdb_rc exec_on_pool(void *pool, void (*run)(void *job), void *job)
+{
+	return ev_pool_submit(pool, run, job);
+}
+
+/* Everything one server run owns, freed in reverse order. */
+struct run {
+	struct ev_loop *loop;
+	struct ev_pool *pool;
+	struct app_pd_pool *pd;
+	struct mcp_server *mcp;
+	struct tr_server *tr;
+	bool pd_inited;
+};
+
+static void run_free(struct run *r)
+{
+	tr_free(r->tr);        /* sessions closed, their calls cancelled */
+	ev_pool_free(r->pool); /* workers finish (every PagerDuty call has a deadline) */
+	mcp_server_free(r->mcp);
+	app_pd_pool_free(r->pd);
+	if (r->pd_inited)
+		pd_global_cleanup();
+	ev_free(r->loop);
+}
+
+static enum pdb_rc start(struct run *r, const struct mcp_opts *o, bool serve, const char *token,
+                         struct pdb_err *err)
+{
+	static struct mcp_tool tools[APP_TOOLS_MAX];
+	struct mcp_conf mc = {.name = "PagerDuty MCP Server",
+	                      .version = PDB_VERSION,
+	                      .title = "pdbridge",
+	                      .instructions = INSTRUCTIONS,
+	                      .exec = exec_on_pool};
+	struct tr_conf tc = {0};
+	struct pd_conf pc;
+	char url[160], bound[160];
+	bool stdio = !o->listen.n && (o->transport ? !strcmp(o->transport, "stdio") : !serve);
+	size_t i;
+	enum pdb_rc rc;
+
+	if (o->transport && strcmp(o->transport, "stdio") &&
+	    strcmp(o->transport, "streamable-http"))
+		return pdb_err_set(err, PDB_E_INVAL,
+		                   "--transport must be stdio or streamable-http, not '%s'",
+		                   o->transport);
+	if (stdio && (o->host || o->port))
+		LOG_WARN("mcp",
+		         "host=%s and port=%s have no effect when --transport stdio is used.",
+		         o->host ? o->host : "127.0.0.1", o->port ? o->port : "8000");
+	rc = app_pd_conf(&o->pd, &pc, err);
+	if (rc || ev_new(&r->loop) || ev_signals(r->loop, NULL, NULL))
+		return rc ? rc : pdb_err_set(err, PDB_E_IO, "cannot set up the event loop");
+	if (pd_global_init())
+		return pdb_err_set(err, PDB_E_TLS, "cannot initialise the HTTPS client");
+	r->pd_inited = true;
+	rc = app_pd_pool_new(&pc, &r->pd, err);
+	if (rc)
+		return rc;
+	if (ev_pool_new(0, &r->pool))
+		return pdb_err_set(err, PDB_E_IO, "cannot start the worker threads");
+	mc.exec_ud = r->pool;
+	mc.tools = tools;
+	mc.n_tools = app_mcp_tools(r->pd, o->write_tools, tools, APP_TOOLS_MAX);
+	rc = mcp_server_new(&mc, &r->mcp, err);
+	if (rc)
+		return rc;
+	tc.loop = r->loop;
+	tc.mcp = r->mcp;
+	tc.token = token;
+	rc = tr_new(&tc, &r->tr, err);
+	if (rc)
+		return rc;
+	for (i = 0; i < o->listen.n && !rc; i++)
+		rc = tr_listen(r->tr, o->listen.v[i], bound, sizeof(bound), err);
+	if (!rc && !stdio && !o->listen.n) {
+		rc = http_url(o, url, sizeof(url), err);
+		if (!rc)
+			rc = tr_listen(r->tr, url, bound, sizeof(bound), err);
+	}
+	if (!rc && stdio)
+		rc = tr_stdio(r->tr, STDIN_FILENO, STDOUT_FILENO, err);
+	if (!rc)
+		LOG_INFO("mcp", "Starting PagerDuty MCP Server. %s",
+		         o->write_tools
+		             ? "Write tools are enabled."
+		             : "Use the --enable-write-tools flag to enable write tools.");
+	return rc;
+}
+
+static int run_server(int argc, char **argv, bool serve)
+{
+	static char token[PDB_SECRET_MAX + 2];
+	static struct mcp_opts o;
+	const struct app_opt opts[] = {
+	    {"listen", APP_OPT_LIST, &o.listen, "URL",
+	     "serve tcp://HOST:PORT or http://HOST:PORT/PATH (repeatable)"},
+	    {"transport", APP_OPT_STRING, &o.transport, "stdio|streamable-http",
+	     serve ? "without --listen: streamable-http (default)" : "default stdio"},
+	    {"host", APP_OPT_STRING, &o.host, "HOST", "streamable-http host (default 127.0.0.1)"},
+	    {"port", APP_OPT_STRING, &o.port, "PORT", "streamable-http port (default 8000)"},
+	    {"enable-write-tools", APP_OPT_FLAG, &o.write_tools, NULL,
+	     "also serve the tools that change PagerDuty"},
+	    {"auth-token-file", APP_OPT_STRING, &o.token_file, "PATH",
+	     "bearer token for network clients (required off loopback)"},
+	    {"log-level", APP_OPT_STRING, &o.log_level, "LEVEL", "error|warn|info|debug (stderr)"},
+	    APP_PD_OPTS(&o.pd),
+	    {"help", APP_OPT_FLAG, &o.help, NULL, "this text"},
+	};
+	const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
+	const char *name = serve ? "serve" : "mcp";
+	struct run r = {0};
+	struct pdb_err err;
+	enum log_level lvl;
+	int status = APP_EXIT_FAIL;
+
+	pdb_err_clear(&err);
+	if (app_parse_opts(opts, n_opts, argc, argv, &err) || o.help ||
+	    (o.log_level && log_parse_level(o.log_level, &lvl))) {
+		if (!o.help)
+			fprintf(stderr, "pdbridge %s: %s\n", name,
+			        err.msg[0] ? pdb_err_text(&err) : "bad --log-level");
+		/* Help goes to stderr too: stdout is the protocol's. */
+		fprintf(stderr, "usage: pdbridge %s [options]\n", name);
+		app_print_opts(stderr, opts, n_opts);
+		return o.help ? APP_EXIT_OK : APP_EXIT_USAGE;
+	}
+	if (o.log_level)
+		log_set_level(lvl);
+	if (o.token_file && read_token(o.token_file, token, sizeof(token), &err))
+		goto out;
+	if (start(&r, &o, serve, o.token_file ? token : NULL, &err))
+		goto out;
+	ev_run(r.loop);
+	status = APP_EXIT_OK;
+out:
+	if (status != APP_EXIT_OK)
+		fprintf(stderr, "pdbridge %s: %s\n", name, pdb_err_text(&err));
+	run_free(&r);
+	memset(token, 0, sizeof(token));
+	return status;
+}
+
+int app_cmd_mcp(int argc, char **argv)
+{
+	return run_server(argc, argv, false);
+}
+
+int app_cmd_serve(int argc, char **argv)
+{
+	return run_server(argc, argv, true);
+}

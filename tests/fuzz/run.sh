@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# run.sh - build the libFuzzer target tests/fuzz/fuzz_rpc.c with clang
+# (-fsanitize=fuzzer,address,undefined) from the framer, rpc and mcp sources,
+# and run it for a bounded time from the seed corpus. Any crash, leak,
+# sanitizer report or abort() in the target fails the run.
+# Usage: tests/fuzz/run.sh [SECONDS]     (default 30; needs the host deps)
+# Output: build-fuzz/ (binary, scratch corpus, crash artifacts).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+secs=${1:-30}
+deps="${PDB_DEPS_DIR:-$top/.deps}/x86_64-linux-gnu"
+out="$top/build-fuzz"
+[[ -f $deps/lib/libcjson.a ]] || { echo "run.sh: no host deps in $deps (scripts/deps.sh)" >&2; exit 2; }
+mkdir -p "$out/corpus" "$out/artifacts"
+clang -std=c11 -D_POSIX_C_SOURCE=200809L -DPDB_DEBUG=1 -g -O1 \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Wall -Wextra -Werror -Wno-unused-parameter \
+	-I"$top/include" -I"$deps/include" \
+	"$top/tests/fuzz/fuzz_rpc.c" "$top"/src/base/*.c "$top/src/log/log.c" \
+	"$top/src/rpc/rpc.c" "$top"/src/mcp/*.c "$top/src/transport/tr_frame.c" \
+	"$deps/lib/libcjson.a" -lm -lpthread -o "$out/fuzz_rpc"
+"$out/fuzz_rpc" -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=1024 \
+	-print_final_stats=1 -artifact_prefix="$out/artifacts/" -dict="$top/tests/fuzz/rpc.dict" \
+	"$out/corpus" "$top/tests/fuzz/corpus/rpc"

@@ -1,0 +1,224 @@
+"""`pdbridge mcp` and `pdbridge serve` against the PagerDuty simulator.
+
+The real binary, its two PagerDuty tools (get_user_data, list_oncalls) and
+its command line: stdio exactly as MCP clients spawn it (stdout carries only
+JSON-RPC lines), Streamable HTTP and TCP listeners, the official server's
+flags (--transport, --host, --port, --enable-write-tools), and the rules for
+tokens (from a file, mode 600, required off loopback, never printed).
+"""
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+from mcpfixture import INIT, HttpClient, TcpClient, line
+from simfixture import TOKEN, Sim, build_dir
+
+
+def call(i, name, args=None):
+    return {"jsonrpc": "2.0", "id": i, "method": "tools/call",
+            "params": {"name": name, "arguments": args or {}}}
+
+
+class Serve:
+    """`pdbridge serve ...` in the background; `urls` from its "listening on" log lines."""
+
+    def __init__(self, args, env, n_urls):
+        self.err = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([os.path.join(build_dir(), "pdbridge"), "serve", *args],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=self.err, env=env)
+        self.urls = {}
+        deadline = time.monotonic() + 20
+        while len(self.urls) < n_urls and time.monotonic() < deadline:
+            self.err.seek(0)
+            for m in re.finditer(r"listening on ((tcp|http)://\S+)", self.err.read().decode()):
+                self.urls[m.group(2)] = m.group(1)
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+
+    @property
+    def http_addr(self):
+        hostport, path = self.urls["http"][len("http://"):].split("/", 1)
+        host, port = hostport.rsplit(":", 1)
+        return host, int(port), "/" + path
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(30)
+        out = self.proc.stdout.read()
+        self.proc.stdout.close()
+        self.err.seek(0)
+        err = self.err.read().decode()
+        self.err.close()
+        return rc, out, err
+
+
+class PdbridgeMcpTest(unittest.TestCase):
+    outputs = []
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sim = Sim()
+        cls.bin = os.path.join(build_dir(), "pdbridge")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sim.stop()
+        assert TOKEN not in "\n".join(cls.outputs), "the API key appeared in output"
+
+    def setUp(self):
+        self.sim.reset()
+
+    def stdio(self, *msgs, args=(), env=None):
+        data = b"".join(line(m) for m in msgs)
+        p = subprocess.run([self.bin, "mcp", *args], input=data, capture_output=True,
+                           env=env or self.sim.env(), timeout=60)
+        self.outputs.extend([p.stdout.decode(errors="replace"),
+                             p.stderr.decode(errors="replace")])
+        self.assertEqual(p.returncode, 0, p.stderr.decode()[-2000:])
+        out = [json.loads(ln) for ln in p.stdout.split(b"\n") if ln]  # JSON-RPC only
+        return {m["id"]: m for m in out if "id" in m}, p.stderr.decode()
+
+    def test_stdio_serves_the_tools(self):
+        r, err = self.stdio(INIT, {"jsonrpc": "2.0", "method": "notifications/initialized"},
+                            {"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+                            call(2, "get_user_data"), call(3, "list_oncalls"))
+        self.assertEqual(r[0]["result"]["serverInfo"]["name"], "PagerDuty MCP Server")
+        self.assertIn("Starting PagerDuty MCP Server", err)
+        tools = r[1]["result"]["tools"]
+        self.assertEqual([t["name"] for t in tools], ["get_user_data", "list_oncalls"])
+        for t in tools:
+            self.assertTrue(t["annotations"]["readOnlyHint"])
+        me = self.sim.api("/users/me")["user"]
+        user = r[2]["result"]["structuredContent"]
+        self.assertEqual(user["id"], me["id"])
+        self.assertEqual(json.loads(r[2]["result"]["content"][0]["text"]), user)
+        oncalls = r[3]["result"]["structuredContent"]
+        self.assertTrue(oncalls["response"])
+        self.assertIn("Returned %d record(s) of type 'Oncall'" % len(oncalls["response"]),
+                      oncalls["response_summary"])
+        reqs = [q for q in self.sim.requests() if q["path"] == "/oncalls"]
+        self.assertTrue(reqs and "earliest=true" in reqs[0]["raw_query"])
+
+    def test_list_oncalls_filters_and_resolves_services(self):
+        svc = self.sim.api("/services")["services"][0]
+        ep = svc["escalation_policy"]["id"]
+        r, _ = self.stdio(INIT, call(1, "list_oncalls", {"service_ids": [svc["id"]],
+                                                          "earliest": False, "limit": 3,
+                                                          "since": "2026-11-27T10:00:00Z"}))
+        res = r[1]["result"]
+        self.assertNotIn("isError", res)
+        self.assertLessEqual(len(res["structuredContent"]["response"]), 3)
+        for o in res["structuredContent"]["response"]:
+            self.assertEqual(o["escalation_policy"]["id"], ep)
+        paths = [q["path"] for q in self.sim.requests()]
+        self.assertIn("/services/" + svc["id"], paths)
+
+    def test_bad_arguments_are_tool_errors(self):
+        bad = [{"limit": 0}, {"limit": "5"}, {"user_ids": "PABC123"}, {"user_ids": ["../x"]},
+               {"since": "yesterday"}, {"earliest": "yes"}, {"nope": 1},
+               {"user_ids": ["P%d" % i for i in range(40)]}]
+        # a few per process: more than PDB_MCP_INFLIGHT_MAX (8) at once would be refused
+        for start in range(0, len(bad), 4):
+            r, _ = self.stdio(INIT, *[call(i + 1, "list_oncalls", bad[i])
+                                      for i in range(start, min(start + 4, len(bad)))])
+            for i in range(start, min(start + 4, len(bad))):
+                self.assertTrue(r[i + 1]["result"]["isError"], bad[i])
+        r, _ = self.stdio(INIT, call(50, "get_user_data", {"x": 1}), call(51, "no_such_tool"))
+        self.assertTrue(r[50]["result"]["isError"])
+        self.assertEqual(r[51]["error"]["code"], -32602)
+        self.assertFalse([q for q in self.sim.requests() if q["path"] == "/oncalls"])
+
+    def test_pagerduty_errors_are_tool_errors_without_the_key(self):
+        env = self.sim.env(PAGERDUTY_USER_API_KEY="wrong-key")
+        r, err = self.stdio(INIT, call(1, "get_user_data"), env=env)
+        self.assertTrue(r[1]["result"]["isError"])
+        self.assertIn("401", r[1]["result"]["content"][0]["text"])
+        r, _ = self.stdio(INIT, call(1, "get_user_data"),
+                          env=self.sim.env(PAGERDUTY_USER_API_KEY=None))
+        self.assertEqual(r[1]["result"]["content"][0]["text"],
+                         "An API key is required to call the PagerDuty API.")
+
+    def test_serve_http_and_tcp(self):
+        s = Serve(["--listen", "http://127.0.0.1:0/mcp", "--listen", "tcp://127.0.0.1:0"],
+                  self.sim.env(), 2)
+        try:
+            self.assertEqual(set(s.urls), {"http", "tcp"}, s.urls)
+            c = HttpClient(s)
+            status, msgs, _ = c.initialize()
+            self.assertEqual(status, 200)
+            status, r, msgs = c.post(call(1, "get_user_data"))
+            self.assertEqual(msgs[-1]["result"]["structuredContent"]["id"],
+                             self.sim.api("/users/me")["user"]["id"])
+            c.close()
+            host, port = s.urls["tcp"][len("tcp://"):].rsplit(":", 1)
+            t = TcpClient((host, int(port)))
+            self.assertIn("result", t.call(INIT))
+            self.assertEqual(len(t.call({"jsonrpc": "2.0", "id": 1,
+                                         "method": "tools/list"})["result"]["tools"]), 2)
+            t.close()
+        finally:
+            rc, out, err = s.stop()
+        self.outputs.extend([out.decode(), err])
+        self.assertEqual(rc, 0, err[-2000:])
+        self.assertEqual(out, b"")
+
+    def test_official_flags_transport_host_port(self):
+        with socket.socket() as sk:
+            sk.bind(("127.0.0.1", 0))
+            port = sk.getsockname()[1]
+        s = Serve(["--transport", "streamable-http", "--host", "127.0.0.1", "--port", str(port),
+                   "--enable-write-tools"], self.sim.env(), 1)
+        try:
+            self.assertEqual(s.urls.get("http"), "http://127.0.0.1:%d/mcp" % port)
+            c = HttpClient(s)
+            self.assertEqual(c.initialize()[0], 200)
+            c.close()
+        finally:
+            rc, _, err = s.stop()
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Write tools are enabled", err)
+
+    def test_refusals_on_the_command_line(self):
+        tmp = tempfile.TemporaryDirectory()
+        loose = os.path.join(tmp.name, "loose")
+        with open(loose, "w") as f:
+            f.write("secret-token-1\n")
+        os.chmod(loose, 0o644)
+        cases = [
+            (["serve", "--listen", "tcp://0.0.0.0:0"], "auth token is required"),
+            (["serve", "--listen", "http://0.0.0.0:0/mcp"], "auth token is required"),
+            (["serve", "--port", "0"], "Port must be between 1 and 65535"),
+            (["serve", "--port", "70000"], "Port must be between 1 and 65535"),
+            (["serve", "--host", "127.0.0.1:80"], "Host must not include a port"),
+            (["serve", "--host", "a b"], "Host must not contain whitespace"),
+            (["serve", "--transport", "sse"], "--transport must be"),
+            (["serve", "--listen", "ftp://127.0.0.1:1"], "listen URL must be"),
+            (["serve", "--listen", "tcp://example.com:1"], "host must be an IPv4"),
+            (["serve", "--listen", "tcp://127.0.0.1:0", "--auth-token-file", loose],
+             "readable by others"),
+        ]
+        for args, want in cases:
+            p = subprocess.run([self.bin, *args], capture_output=True, text=True,
+                               env=self.sim.env(), timeout=30)
+            self.assertEqual(p.returncode, 1, args)
+            self.assertEqual(p.stdout, "")
+            self.assertIn(want, p.stderr, args)
+            self.assertNotIn("secret-token-1", p.stderr)
+        p = subprocess.run([self.bin, "mcp", "--bogus"], capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.stdout, "")
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main()
