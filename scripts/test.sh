@@ -73,6 +73,7 @@ step integration-host env PDB_BUILD=build python3 -m unittest discover -v -s tes
 step integration-asan-ubsan env PDB_BUILD=build-san python3 -m unittest discover -v -s tests/integration
 step tsan scripts/tsan.sh
 step fuzz-rpc tests/fuzz/run.sh 30
+step mcp-conformance-and-sdk tests/mcp-node/run.sh "$top/build"
 
 # The simulator's key must not appear in anything any step printed.
 no_key_in_logs() {
