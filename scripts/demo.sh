@@ -48,3 +48,21 @@ import json, sys
 s = json.load(sys.stdin)
 print("counts:", s["counts"])
 print("newest triggered:", s["incidents"][0]["title"])'
+echo
+echo "== pdbridge mcp (stdio, as an MCP client runs it): initialize, tools/list, tools/call"
+printf '%s\n' \
+	'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"demo","version":"1"}}}' \
+	'{"jsonrpc":"2.0","method":"notifications/initialized"}' \
+	'{"jsonrpc":"2.0","id":2,"method":"tools/list"}' \
+	'{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get_user_data","arguments":{}}}' |
+	"$bin" mcp | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    r = m.get("result", {})
+    if m.get("id") == 1:
+        print("server:", r["serverInfo"]["name"], r["serverInfo"]["version"], "protocol", r["protocolVersion"])
+    elif m.get("id") == 2:
+        print("tools:", ", ".join(t["name"] for t in r["tools"]))
+    elif m.get("id") == 3:
+        print("get_user_data:", r["content"][0]["text"][:200].replace("\n", " "), "...")'
