@@ -90,14 +90,19 @@ static void conn_unref(struct tr_conn *c)
 	mem_free(c);
 }
 
+/*
+ * Calls not yet finished, plus one if worker output still waits in the outbox:
+ * a result counts as delivered only once it is in the write buffer (a worker
+ * may finish before mcp_handle() has even returned its deferred count).
+ */
 static unsigned in_flight(struct tr_conn *c)
 {
-	unsigned done;
+	unsigned n;
 
 	pthread_mutex_lock(&c->mu);
-	done = c->finals;
+	n = c->expected - c->finals + (buf_len(&c->outbox) || c->overflow ? 1u : 0u);
 	pthread_mutex_unlock(&c->mu);
-	return c->expected - done;
+	return n;
 }
 
 /* What we want poll(2) to tell us. */
