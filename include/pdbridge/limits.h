@@ -338,6 +338,15 @@
 /* --- transport: stdio, TCP, Streamable HTTP ---------------------------- */
 
 /*
+ * Host part of an HTTP Host or Origin header that is compared with our own
+ * names: a DNS name is at most 253 characters, so anything longer is not one
+ * of ours and is refused without being copied.
+ */
+#ifndef PDB_TR_HOSTNAME_MAX
+#define PDB_TR_HOSTNAME_MAX 256
+#endif
+
+/*
  * Longest NDJSON line (one message) from an authenticated peer, and from
  * one that has not authenticated yet: like Redis's small unauthenticated
  * query buffer, a stranger cannot make the board buffer a megabyte.

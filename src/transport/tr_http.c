@@ -505,7 +505,7 @@ static bool host_ok(const struct tr_http *h, const char *value, char *host, size
 /* Origin, when sent, must be one of our names or the Host the request itself used. */
 static bool origin_ok(const struct tr_http *h, const char *origin, const char *req_host)
 {
-	char host[256];
+	char host[PDB_TR_HOSTNAME_MAX];
 	const char *p;
 
 	if (!origin)
@@ -562,7 +562,7 @@ static enum method method_of(const char *m)
 static unsigned check_request(struct tr_http *h, struct MHD_Connection *conn, const char *url,
                               enum method m, enum MHD_Result *ret)
 {
-	char host[256];
+	char host[PDB_TR_HOSTNAME_MAX];
 	const char *v;
 	unsigned long long n;
 	char *end;
