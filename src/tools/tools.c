@@ -22,7 +22,8 @@
 #include <string.h>
 
 static const struct tool_area *const areas[] = {
-    &tool__people,
+    &tool__incidents, &tool__services,     &tool__people,     &tool__schedules,
+    &tool__events,    &tool__status_pages, &tool__automation, &tool__analytics,
 };
 
 const struct tool_param tool__str_item = {.name = "item", .type = TT_STR};

@@ -143,6 +143,7 @@ const char *tool__output_schema(const struct tool_def *def)
 		       "\"response_summary\":{\"type\":\"string\"}},"
 		       "\"required\":[\"response\",\"response_summary\"]}";
 	if (def->result == TR_WRAP)
-		return "{\"type\":\"object\",\"required\":[\"result\"]}";
+		return "{\"type\":\"object\",\"properties\":{\"result\":{}},\"required\":["
+		       "\"result\"]}";
 	return "{\"type\":\"object\"}";
 }

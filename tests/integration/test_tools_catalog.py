@@ -23,21 +23,48 @@ from check_official_table import compare, load_official  # noqa: E402
 
 def seeded_ids(sim):
     """The IDs the cases refer to, from the seeded data (stable across resets)."""
-    first = lambda path, key: sim.api(path)[key][0]["id"]  # noqa: E731
-    incidents = sim.api("/incidents?statuses[]=triggered&limit=5")["incidents"]
+    def first(path, key="", where=None):
+        items = sim.api(path)[key or path.split("?")[0].rsplit("/", 1)[-1]]
+        return next(i for i in items if where is None or where(i))["id"]
+
+    me = sim.api("/users/me")["user"]
+    incidents = sim.api("/incidents?statuses[]=triggered&limit=25")["incidents"]
     ids = {
-        "ME": sim.api("/users/me")["user"]["id"],
-        "ME_EMAIL": sim.api("/users/me")["user"]["email"],
-        "USER": first("/users?limit=3", "users"),
-        "TEAM": first("/teams", "teams"),
-        "SERVICE": first("/services", "services"),
-        "EP": first("/escalation_policies", "escalation_policies"),
-        "SCHEDULE": first("/schedules", "schedules"),
+        "ME": me["id"], "ME_EMAIL": me["email"],
+        "USER": first("/users?limit=3", "users", lambda u: u["id"] != me["id"]),
+        "TEAM": first("/teams"),
+        "SERVICE": first("/services"),
+        "CHECKOUT": first("/services?limit=100", "services", lambda s: s["name"] == "Checkout API"),
+        "EP": first("/escalation_policies"),
+        "SCHEDULE": first("/schedules"),
         "INC": incidents[0]["id"],
         "INC2": incidents[1]["id"],
+        "INC_NOTES": next(i["id"] for i in incidents
+                          if sim.api("/incidents/%s/notes" % i["id"])["notes"]),
+        "PRI": first("/priorities"),
+        "BS": first("/business_services"),
+        "LOG": first("/log_entries?limit=1", "log_entries"),
+        "CHANGE": first("/change_events?limit=1", "change_events"),
+        "EO": first("/event_orchestrations", "orchestrations"),
+        "AGS": first("/alert_grouping_settings"),
+        "SP": first("/status_pages", "status_pages", lambda p: p["status_page_type"] == "public"),
+        "WF": first("/incident_workflows"),
+        "WH": first("/webhook_subscriptions"),
+        "ES": first("/extension_schemas"),
+        "V3": first("/v3/schedules", "schedules"),
     }
-    svc = sim.api("/services/" + ids["SERVICE"])["service"]
-    ids["SERVICE_EP"] = svc["escalation_policy"]["id"]
+    ids["SERVICE_EP"] = sim.api("/services/" + ids["SERVICE"])["service"]["escalation_policy"]["id"]
+    ids["ME_TEAM"] = me["teams"][0]["id"]
+    ids["ME_TEAMS"] = [t["id"] for t in me["teams"]]
+    ids["ALERT"] = first("/incidents/%s/alerts" % ids["INC"], "alerts")
+    ids["POST"] = first("/status_pages/%s/posts" % ids["SP"], "posts")
+    ids["CE_SERVICE"] = sim.api("/change_events/" + ids["CHANGE"])["change_event"]["services"][0]["id"]
+    v3 = "/v3/schedules/" + ids["V3"]
+    ids["ROT"] = first(v3 + "/rotations")
+    ids["EVT"] = first(v3 + "/rotations/%s/events" % ids["ROT"], "events")
+    window = "?since=2026-11-01T00:00:00Z&until=2026-12-30T00:00:00Z"
+    ids["SHIFT"] = first(v3 + "/custom_shifts" + window, "custom_shifts")
+    ids["OVR"] = first(v3 + "/overrides" + window, "overrides")
     return ids
 
 
@@ -98,6 +125,8 @@ class CatalogTest(unittest.TestCase):
 
     def run_case(self, case):
         self.sim.reset()
+        if case.get("setup"):
+            case["setup"](self.sim, self.ids)
         proc = self.rw
         res = proc.call(case["tool"], case.get("args", {}))
         self.outputs.append(json.dumps(res))
@@ -106,15 +135,18 @@ class CatalogTest(unittest.TestCase):
             self.assertIn(case["error"], res["content"][0]["text"])
         else:
             self.assertFalse(res.get("isError"), res)
+        # /users/me is asked once per process (the From address, request_scope): not per case
         got = [r for r in self.sim.requests()
-               if not (r["path"] == "/users/me" and case["tool"] != "get_user_data"
-                       and not case.get("me"))]
+               if r["path"] != "/users/me" or case["tool"] == "get_user_data"]
         want = case.get("reqs", [])
         self.assertEqual([(r["method"], r["path"]) for r in got],
                          [(w[0], w[1]) for w in want])
         for r, w in zip(got, want):
-            self.assertEqual(query_of(r), w[2] if len(w) > 2 and w[2] is not None else {},
-                             "query of %s %s" % (r["method"], r["path"]))
+            want_q = w[2] if len(w) > 2 and w[2] is not None else {}
+            if callable(want_q):
+                want_q(self, query_of(r), self.ids)
+            else:
+                self.assertEqual(query_of(r), want_q, "query of %s %s" % (r["method"], r["path"]))
             body = json.loads(r["body"]) if r["body"] else None
             if len(w) > 3:
                 self.assertEqual(body, w[3], "body of %s %s" % (r["method"], r["path"]))

@@ -106,7 +106,8 @@ def fill(value, ids):
     """Replace {NAME} placeholders in strings (also nested) with ids[NAME]."""
     if isinstance(value, str):
         for k, v in ids.items():
-            value = value.replace("{%s}" % k, v)
+            if isinstance(v, str):
+                value = value.replace("{%s}" % k, v)
         return value
     if isinstance(value, list):
         return [fill(v, ids) for v in value]
