@@ -61,6 +61,99 @@ static const struct tool_param ags_list_params[] = {
 	{.name = "total", .type = TT_BOOL, .def = "false"},
 };
 static const struct tool_param setting_id[] = {P_ID("setting_id")};
+
+/* --- the write models ------------------------------------------------------------- */
+
+static const char *const router[] = {"router", NULL};
+static const char *const ags_types[] = {"content_based", "content_based_intelligent",
+	"intelligent", "time", NULL};
+static const char *const aggregates[] = {"all", "any", NULL};
+static const char *const service_ref[] = {"service_reference", NULL};
+
+static const struct tool_param condition_props[] = {
+	{.name = "expression", .type = TT_STR, .flags = TP_REQ, .desc = "PCL, e.g. "
+	 "event.summary matches part 'db'"},
+};
+static const struct tool_param condition_item = {.name = "item", .type = TT_OBJ,
+                                                 PROPS(condition_props)};
+static const struct tool_param actions_props[] = {
+	{.name = "route_to", .type = TT_STR, .desc = "a service ID"},
+	{.name = "dynamic_route_to", .type = TT_OBJ},
+};
+static const struct tool_param rule_props[] = {
+	P_ID("id"),
+	{.name = "label", .type = TT_STR},
+	{.name = "conditions", .type = TT_ARR, .flags = TP_REQ, .items = &condition_item},
+	{.name = "actions", .type = TT_OBJ, .flags = TP_REQ, PROPS(actions_props)},
+	{.name = "disabled", .type = TT_BOOL, .def = "false"},
+};
+static const struct tool_param rule_item = {.name = "item", .type = TT_OBJ, PROPS(rule_props)};
+static const struct tool_param set_props[] = {
+	{.name = "id", .type = TT_STR, .def = "\"start\""},
+	{.name = "rules", .type = TT_ARR, .flags = TP_REQ, .items = &rule_item},
+};
+static const struct tool_param set_item = {.name = "item", .type = TT_OBJ, PROPS(set_props)};
+static const struct tool_param catch_all_props[] = {
+	{.name = "actions", .type = TT_OBJ, .flags = TP_REQ, PROPS(actions_props)},
+};
+static const struct tool_param path_props[] = {
+	{.name = "type", .type = TT_STR, .def = "\"router\"", .enums = router},
+	{.name = "sets", .type = TT_ARR, .flags = TP_REQ, .max_items = 1, .items = &set_item},
+	{.name = "catch_all", .type = TT_OBJ, .flags = TP_REQ, PROPS(catch_all_props)},
+};
+static const struct tool_param router_model[] = {
+	{.name = "orchestration_path", .type = TT_OBJ, .flags = TP_REQ, PROPS(path_props)},
+};
+static const struct tool_param update_router_params[] = {
+	P_ID("orchestration_id"),
+	{.name = "router_update", .type = TT_OBJ, .flags = TP_REQ | TP_SPREAD,
+	 .desc = "the whole router: it replaces the current one", PROPS(router_model)},
+};
+static const struct tool_param new_rule_props[] = {
+	{.name = "label", .type = TT_STR},
+	{.name = "conditions", .type = TT_ARR, .flags = TP_REQ, .items = &condition_item},
+	{.name = "actions", .type = TT_OBJ, .flags = TP_REQ, PROPS(actions_props)},
+	{.name = "disabled", .type = TT_BOOL, .def = "false"},
+};
+static const struct tool_param append_rule_params[] = {
+	P_ID("orchestration_id"),
+	{.name = "new_rule", .type = TT_OBJ, .flags = TP_REQ | TP_LOCAL, PROPS(new_rule_props)},
+};
+static const struct tool_param config_props[] = {
+	{.name = "aggregate", .type = TT_STR, .enums = aggregates},
+	{.name = "fields", .type = TT_ARR, .items = &tool__str_item},
+	{.name = "time_window", .type = TT_INT, .desc = "seconds, 300-86400 (300-3600 intelligent)"},
+	{.name = "recommended_time_window", .type = TT_INT},
+	{.name = "timeout", .type = TT_INT, .desc = "seconds, 60-86400 (type time)"},
+	{.name = "iag_fields", .type = TT_ARR, .items = &tool__str_item},
+};
+static const struct tool_param service_ref_props[] = {
+	P_ID("id"),
+	{.name = "summary", .type = TT_STR, .flags = TP_NULL},
+	{.name = "type", .type = TT_STR, .def = "\"service_reference\"", .enums = service_ref},
+};
+static const struct tool_param service_item = {.name = "item", .type = TT_OBJ,
+                                               PROPS(service_ref_props)};
+static const struct tool_param ags_props[] = {
+	{.name = "name", .type = TT_STR},
+	{.name = "description", .type = TT_STR},
+	{.name = "type", .type = TT_STR, .flags = TP_REQ, .enums = ags_types},
+	{.name = "config", .type = TT_OBJ, .flags = TP_REQ, .desc = "content_based*: aggregate, "
+	 "fields, time_window; time: timeout; intelligent: time_window, iag_fields",
+	 PROPS(config_props)},
+	{.name = "services", .type = TT_ARR, .flags = TP_REQ, .min_items = 1,
+	 .items = &service_item},
+};
+static const struct tool_param ags_model[] = {
+	{.name = "alert_grouping_setting", .type = TT_OBJ, .flags = TP_REQ, PROPS(ags_props)},
+};
+static const struct tool_param create_ags_params[] = {
+	{.name = "create_model", .type = TT_OBJ, .flags = TP_REQ | TP_SPREAD, PROPS(ags_model)},
+};
+static const struct tool_param update_ags_params[] = {
+	P_ID("setting_id"),
+	{.name = "update_model", .type = TT_OBJ, .flags = TP_REQ | TP_SPREAD, PROPS(ags_model)},
+};
 /* clang-format on */
 
 /* No range given: the last 7 days, as the official server asks. */
@@ -141,6 +234,61 @@ static enum pdb_rc list_alert_grouping_settings(struct tool_ctx *x)
 	return tool__emit_list(x, &l, NULL);
 }
 
+/*
+ * Read the router, append the rule to its one set (with the placeholder ID
+ * PagerDuty replaces), write the router back. Like the official tool this
+ * is read-modify-write: a concurrent change between the two is lost.
+ */
+static enum pdb_rc append_router_rule(struct tool_ctx *x)
+{
+	const cJSON *id = tool__arg(x, "orchestration_id");
+	cJSON *path_obj, *sets, *rules, *rule, *body = NULL;
+	struct pd_response resp, put;
+	struct buf path;
+	enum pdb_rc rc;
+
+	buf_init(&path, PDB_PD_URL_LEN_MAX);
+	rc = tool__path(x, x->def->path, &path);
+	if (!rc)
+		rc = tool__call(x, PD_GET, buf_cstr(&path), NULL, NULL, &resp);
+	if (rc) {
+		buf_free(&path);
+		return rc;
+	}
+	path_obj = cJSON_GetObjectItemCaseSensitive(resp.json, "orchestration_path");
+	sets = cJSON_GetObjectItemCaseSensitive(path_obj, "sets");
+	rules = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(sets, 0), "rules");
+	if (!cJSON_IsArray(rules)) {
+		pd_response_free(&resp);
+		buf_free(&path);
+		return pdb_err_set(x->err, PDB_E_PARSE,
+		                   "Event orchestration %.64s has no valid router configuration",
+		                   id->valuestring);
+	}
+	rule = cJSON_CreateObject();
+	if (!rule || !cJSON_AddItemToArray(rules, rule) ||
+	    !cJSON_AddStringToObject(rule, "id", "temp_id_will_be_replaced_by_api") ||
+	    !tool__merge(rule, tool__arg(x, "new_rule")))
+		rc = tool__oom(x);
+	/* what the router PUT takes: type, sets and catch_all */
+	body = rc ? NULL : cJSON_CreateObject();
+	path_obj = body ? cJSON_AddObjectToObject(body, "orchestration_path") : NULL;
+	if (!rc && (!path_obj || !cJSON_AddStringToObject(path_obj, "type", "router") ||
+	            !cJSON_AddItemReferenceToObject(path_obj, "sets", sets) ||
+	            !cJSON_AddItemReferenceToObject(
+	                path_obj, "catch_all",
+	                cJSON_GetObjectItemCaseSensitive(
+	                    cJSON_GetObjectItemCaseSensitive(resp.json, "orchestration_path"),
+	                    "catch_all"))))
+		rc = tool__oom(x);
+	if (!rc)
+		rc = tool__call(x, PD_PUT, buf_cstr(&path), NULL, body, &put);
+	jsonx_free(body); /* only references to the router read */
+	pd_response_free(&resp);
+	buf_free(&path);
+	return rc ? rc : tool__emit_object(x, put.json); /* takes the body */
+}
+
 /* clang-format off */
 static const struct tool_def rows[] = {
 	{.name = "list_log_entries", .title = "List log entries",
@@ -196,6 +344,27 @@ static const struct tool_def rows[] = {
 	{.name = "get_alert_grouping_setting", .title = "Get alert grouping setting",
 	 .desc = "One alert grouping setting.", PARAMS(setting_id), .method = PD_GET,
 	 .path = "/alert_grouping_settings/{setting_id}", .unwrap = "alert_grouping_setting"},
+	{.name = "update_event_orchestration_router", .title = "Update orchestration router",
+	 .desc = "Replace the router of an event orchestration (all rules and the catch-all).",
+	 PARAMS(update_router_params), .method = PD_PUT,
+	 .path = "/event_orchestrations/{orchestration_id}/router", .flags = TD_WRITE},
+	{.name = "append_event_orchestration_router_rule", .title = "Append router rule",
+	 .desc = "Add one rule at the end of an event orchestration's router.",
+	 PARAMS(append_rule_params), .method = PD_PUT,
+	 .path = "/event_orchestrations/{orchestration_id}/router", .flags = TD_WRITE,
+	 .fn = append_router_rule},
+	{.name = "create_alert_grouping_setting", .title = "Create alert grouping setting",
+	 .desc = "Group a service's alerts into fewer incidents (by content, time or ML).",
+	 PARAMS(create_ags_params), .method = PD_POST, .path = "/alert_grouping_settings",
+	 .unwrap = "alert_grouping_setting", .flags = TD_WRITE},
+	{.name = "update_alert_grouping_setting", .title = "Update alert grouping setting",
+	 .desc = "Replace an alert grouping setting.", PARAMS(update_ags_params),
+	 .method = PD_PUT, .path = "/alert_grouping_settings/{setting_id}",
+	 .unwrap = "alert_grouping_setting", .flags = TD_WRITE},
+	{.name = "delete_alert_grouping_setting", .title = "Delete alert grouping setting",
+	 .desc = "Delete an alert grouping setting.", PARAMS(setting_id), .method = PD_DELETE,
+	 .path = "/alert_grouping_settings/{setting_id}", .result = TR_DONE, .flags = TD_WRITE,
+	 .done = "Successfully deleted alert grouping setting {setting_id}"},
 };
 /* clang-format on */
 

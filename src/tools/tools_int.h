@@ -275,6 +275,9 @@ enum pdb_rc tool__path(struct tool_ctx *x, const char *tmpl, struct buf *out) PD
 /* tool__query: append the query-located arguments to @q. */
 enum pdb_rc tool__query(struct tool_ctx *x, struct pd_query *q) PDB_WARN_UNUSED;
 
+/* tool__merge: merge a copy of @src into @dst, objects member by member; false: no memory. */
+bool tool__merge(cJSON *dst, const cJSON *src);
+
 /* tool__body: the JSON body from the row's body_base and the body-located arguments. */
 enum pdb_rc tool__body(struct tool_ctx *x, cJSON **out) PDB_WARN_UNUSED;
 

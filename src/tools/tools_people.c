@@ -29,6 +29,100 @@ static const struct tool_param eps_params[] = {
 	P_STR("query"), P_IDS("user_ids"), P_IDS("team_ids"), P_IDS("include"), P_LIMIT(NULL),
 };
 static const struct tool_param policy_id[] = {P_ID("policy_id")};
+
+/* --- the write models ------------------------------------------------------------- */
+
+static const char *const default_roles[] = {"manager", "none", NULL};
+static const char *const member_roles[] = {"observer", "responder", "manager", NULL};
+static const char *const user_roles[] = {"admin", "limited_user", "observer", "owner",
+	"read_only_user", "restricted_access", "read_only_limited_user", "user", NULL};
+static const char *const target_types[] = {"user_reference", "schedule_reference",
+	"schedule_v3_reference", NULL};
+static const char *const strategies[] = {"round_robin", "assign_to_everyone", NULL};
+static const char *const handoffs[] = {"if_has_services", "always", NULL};
+
+static const struct tool_param team_props[] = {
+	{.name = "name", .type = TT_STR, .flags = TP_REQ},
+	{.name = "description", .type = TT_STR, .flags = TP_NULL},
+	{.name = "default_role", .type = TT_STR, .flags = TP_NULL, .def = "\"manager\"",
+	 .enums = default_roles},
+};
+static const struct tool_param team_model[] = {
+	{.name = "team", .type = TT_OBJ, .flags = TP_REQ, PROPS(team_props)},
+};
+static const struct tool_param create_team_params[] = {
+	{.name = "create_model", .type = TT_OBJ, .flags = TP_REQ | TP_SPREAD, PROPS(team_model)},
+};
+static const struct tool_param update_team_params[] = {
+	P_ID("team_id"),
+	{.name = "update_model", .type = TT_OBJ, .flags = TP_REQ | TP_SPREAD, PROPS(team_model)},
+};
+static const struct tool_param member_props[] = {
+	P_ID("user_id"),
+	{.name = "role", .type = TT_STR, .def = "\"manager\"", .enums = member_roles},
+};
+static const struct tool_param add_member_params[] = {
+	P_ID("team_id"),
+	{.name = "member_data", .type = TT_OBJ, .flags = TP_REQ | TP_SPREAD, PROPS(member_props)},
+};
+static const struct tool_param team_user_ids[] = {P_ID("team_id"), P_ID("user_id")};
+static const struct tool_param user_props[] = {
+	{.name = "name", .type = TT_STR, .flags = TP_REQ},
+	{.name = "email", .type = TT_STR, .flags = TP_REQ},
+	{.name = "role", .type = TT_STR, .def = "\"user\"", .enums = user_roles},
+	{.name = "time_zone", .type = TT_STR, .def = "\"UTC\""},
+};
+static const struct tool_param create_user_params[] = {
+	{.name = "request", .type = TT_OBJ, .flags = TP_REQ, .key = "user", PROPS(user_props)},
+};
+static const struct tool_param target_props[] = {
+	P_ID("id"),
+	{.name = "type", .type = TT_STR, .flags = TP_REQ, .enums = target_types},
+	{.name = "summary", .type = TT_STR},
+};
+static const struct tool_param target_item = {.name = "item", .type = TT_OBJ, PROPS(target_props)};
+static const struct tool_param rule_props[] = {
+	{.name = "id", .type = TT_STR},
+	{.name = "escalation_delay_in_minutes", .type = TT_INT, .flags = TP_REQ},
+	{.name = "targets", .type = TT_ARR, .flags = TP_REQ, .min_items = 1, .items = &target_item},
+	{.name = "escalation_rule_assignment_strategy", .type = TT_STR, .enums = strategies},
+};
+static const struct tool_param rule_item = {.name = "item", .type = TT_OBJ, PROPS(rule_props)};
+static const struct tool_param ep_create_props[] = {
+	{.name = "name", .type = TT_STR, .flags = TP_REQ},
+	{.name = "escalation_rules", .type = TT_ARR, .flags = TP_REQ, .min_items = 1,
+	 .items = &rule_item},
+	{.name = "num_loops", .type = TT_INT, .def = "0"},
+	{.name = "on_call_handoff_notifications", .type = TT_STR, .flags = TP_NULL,
+	 .def = "\"if_has_services\"", .enums = handoffs},
+	{.name = "description", .type = TT_STR},
+	{.name = "services", .type = TT_ARR, .desc = "service references"},
+	{.name = "teams", .type = TT_ARR, .desc = "team references"},
+};
+static const struct tool_param ep_create_model[] = {
+	{.name = "escalation_policy", .type = TT_OBJ, .flags = TP_REQ, PROPS(ep_create_props)},
+};
+/* Update: only the fields given are sent, so nothing has a default. */
+static const struct tool_param ep_update_props[] = {
+	{.name = "name", .type = TT_STR},
+	{.name = "description", .type = TT_STR},
+	{.name = "escalation_rules", .type = TT_ARR, .items = &rule_item},
+	{.name = "num_loops", .type = TT_INT},
+	{.name = "on_call_handoff_notifications", .type = TT_STR, .enums = handoffs},
+	{.name = "teams", .type = TT_ARR, .desc = "team references"},
+};
+static const struct tool_param ep_update_model[] = {
+	{.name = "escalation_policy", .type = TT_OBJ, .flags = TP_REQ, PROPS(ep_update_props)},
+};
+static const struct tool_param create_ep_params[] = {
+	{.name = "escalation_policy_data", .type = TT_OBJ, .flags = TP_REQ | TP_SPREAD,
+	 PROPS(ep_create_model)},
+};
+static const struct tool_param update_ep_params[] = {
+	P_ID("policy_id"),
+	{.name = "escalation_policy_data", .type = TT_OBJ, .flags = TP_REQ | TP_SPREAD,
+	 PROPS(ep_update_model)},
+};
 /* clang-format on */
 
 /* --- teams ----------------------------------------------------------------------- */
@@ -227,6 +321,37 @@ static const struct tool_def rows[] = {
      .method = PD_GET,
      .path = "/escalation_policies/{policy_id}",
      .unwrap = "escalation_policy"},
+    /* clang-format off */
+	{.name = "create_user", .title = "Create user",
+	 .desc = "Add a user to the account (no invitation e-mail is sent).",
+	 PARAMS(create_user_params), .method = PD_POST, .path = "/users", .unwrap = "user",
+	 .flags = TD_WRITE},
+	{.name = "create_team", .title = "Create team", .desc = "Create a team.",
+	 PARAMS(create_team_params), .method = PD_POST, .path = "/teams", .unwrap = "team",
+	 .flags = TD_WRITE},
+	{.name = "update_team", .title = "Update team",
+	 .desc = "Change a team's name, description or default role.", PARAMS(update_team_params),
+	 .method = PD_PUT, .path = "/teams/{team_id}", .unwrap = "team", .flags = TD_WRITE},
+	{.name = "delete_team", .title = "Delete team", .desc = "Delete a team.",
+	 PARAMS(team_id), .method = PD_DELETE, .path = "/teams/{team_id}", .result = TR_DONE,
+	 .flags = TD_WRITE, .done = "Successfully deleted team {team_id}"},
+	{.name = "add_team_member", .title = "Add team member",
+	 .desc = "Add a user to a team with a role (default manager).",
+	 PARAMS(add_member_params), .method = PD_PUT, .path = "/teams/{team_id}/users/{user_id}",
+	 .result = TR_DONE, .flags = TD_WRITE, .done = "Successfully added user to team"},
+	{.name = "remove_team_member", .title = "Remove team member",
+	 .desc = "Remove a user from a team.", PARAMS(team_user_ids), .method = PD_DELETE,
+	 .path = "/teams/{team_id}/users/{user_id}", .result = TR_DONE, .flags = TD_WRITE,
+	 .done = "Successfully removed user {user_id} from team {team_id}"},
+	{.name = "create_escalation_policy", .title = "Create escalation policy",
+	 .desc = "Create an escalation policy: levels of user/schedule targets with delays.",
+	 PARAMS(create_ep_params), .method = PD_POST, .path = "/escalation_policies",
+	 .unwrap = "escalation_policy", .flags = TD_WRITE},
+	{.name = "update_escalation_policy", .title = "Update escalation policy",
+	 .desc = "Change an escalation policy; only the fields given are sent.",
+	 PARAMS(update_ep_params), .method = PD_PUT, .path = "/escalation_policies/{policy_id}",
+	 .unwrap = "escalation_policy", .flags = TD_WRITE},
+    /* clang-format on */
 };
 
 const struct tool_area tool__people = {rows, N_OF(rows)};

@@ -241,8 +241,7 @@ enum pdb_rc tool__query(struct tool_ctx *x, struct pd_query *q)
 
 /* --- the body ------------------------------------------------------------------------- */
 
-/* Merge a copy of @src into @dst: objects member by member, anything else replaced. */
-static bool merge(cJSON *dst, const cJSON *src)
+bool tool__merge(cJSON *dst, const cJSON *src)
 {
 	const cJSON *m;
 	cJSON *have, *copy;
@@ -251,7 +250,7 @@ static bool merge(cJSON *dst, const cJSON *src)
 	{
 		have = cJSON_GetObjectItemCaseSensitive(dst, m->string);
 		if (cJSON_IsObject(have) && cJSON_IsObject(m)) {
-			if (!merge(have, m))
+			if (!tool__merge(have, m))
 				return false;
 			continue;
 		}
@@ -296,7 +295,7 @@ static bool body_set(cJSON *body, const char *key, const cJSON *v)
 		cJSON_Delete(wrap);
 		return false;
 	}
-	n = merge(body, wrap);
+	n = tool__merge(body, wrap);
 	cJSON_Delete(wrap); /* deletes only the reference */
 	return n;
 }
@@ -369,13 +368,13 @@ static enum pdb_rc with_context(struct tool_ctx *x, enum pd_method m, const char
 	return pdb_err_set(x->err, rc, "%s %.100s: %s", method_names[m], path, msg);
 }
 
-/* Writes carry From: the configured address, else the current user's, once known. */
-static unsigned from_flag(struct tool_ctx *x)
+/* Changes carry From: the configured address, else the current user's, once known. */
+static unsigned from_flag(struct tool_ctx *x, enum pd_method m)
 {
 	struct tool_me me;
 	struct pdb_err ign;
 
-	if (!(x->def->flags & TD_WRITE))
+	if (!(x->def->flags & TD_WRITE) || m == PD_GET)
 		return 0;
 	if (pd_client_has_from(x->pc))
 		return PD_FROM;
@@ -390,7 +389,7 @@ static unsigned from_flag(struct tool_ctx *x)
 enum pdb_rc tool__call(struct tool_ctx *x, enum pd_method m, const char *path,
                        const struct pd_query *q, const cJSON *body, struct pd_response *resp)
 {
-	unsigned flags = from_flag(x);
+	unsigned flags = from_flag(x, m);
 	struct buf text;
 	enum pdb_rc rc = PDB_OK;
 
@@ -557,7 +556,7 @@ enum pdb_rc tool__emit_list(struct tool_ctx *x, struct tool_list *l, cJSON *fiel
 	ok = res && items && cJSON_AddItemToObject(res, "response", items); /* takes items */
 	if (!ok)
 		jsonx_free(items);
-	ok = ok && (!fields || merge(res, fields)) && add_summary(x, res, n, before, l->more);
+	ok = ok && (!fields || tool__merge(res, fields)) && add_summary(x, res, n, before, l->more);
 	jsonx_free(fields);
 	if (!ok) {
 		jsonx_free(res);

@@ -48,6 +48,147 @@ static const struct tool_param shifts_params[] = {
 };
 static const struct tool_param shift_ids[] = {P_ID("schedule_id"), P_ID("custom_shift_id")};
 static const struct tool_param override_ids[] = {P_ID("schedule_id"), P_ID("override_id")};
+
+/* --- the write models ------------------------------------------------------------- */
+
+static const char *const strategy_types[] = {"rotating_member_assignment_strategy",
+	"every_member_assignment_strategy", NULL};
+static const char *const member_types[] = {"user_member", "empty_member", NULL};
+static const char *const custom_shift[] = {"custom_shift", NULL};
+static const char *const shift_assignment[] = {"shift_assignment", NULL};
+static const char *const override_shift[] = {"override_shift", NULL};
+
+static const struct tool_param any_object = {.name = "item", .type = TT_OBJ};
+static const struct tool_param v3_create_props[] = {
+	{.name = "name", .type = TT_STR, .flags = TP_REQ},
+	{.name = "description", .type = TT_STR},
+	{.name = "time_zone", .type = TT_STR, .flags = TP_REQ},
+	{.name = "teams", .type = TT_ARR, .items = &any_object},
+	{.name = "rotations", .type = TT_ARR, .items = &any_object},
+};
+static const struct tool_param v3_update_props[] = {
+	{.name = "name", .type = TT_STR},
+	{.name = "description", .type = TT_STR},
+	{.name = "time_zone", .type = TT_STR},
+	{.name = "teams", .type = TT_ARR, .items = &any_object},
+	{.name = "rotations", .type = TT_ARR, .items = &any_object},
+};
+static const struct tool_param create_params[] = {
+	{.name = "schedule_data", .type = TT_OBJ, .flags = TP_REQ, .key = "schedule",
+	 PROPS(v3_create_props)},
+};
+static const struct tool_param update_params[] = {
+	P_ID("schedule_id"),
+	{.name = "schedule_data", .type = TT_OBJ, .flags = TP_REQ, .key = "schedule",
+	 .desc = "name and time_zone are kept when left out", PROPS(v3_update_props)},
+};
+static const struct tool_param override_props[] = {
+	{.name = "start", .type = TT_STR, .flags = TP_REQ | TP_TIME},
+	{.name = "end", .type = TT_STR, .flags = TP_REQ | TP_TIME},
+	P_ID("user_id"),
+};
+static const struct tool_param override_item = {.name = "item", .type = TT_OBJ,
+                                                PROPS(override_props)};
+static const struct tool_param override_req[] = {
+	{.name = "overrides", .type = TT_ARR, .flags = TP_REQ, .min_items = 1,
+	 .items = &override_item},
+};
+static const struct tool_param override_params[] = {
+	P_ID("schedule_id"),
+	{.name = "override_request", .type = TT_OBJ, .flags = TP_REQ | TP_SPREAD | TP_LOCAL,
+	 PROPS(override_req)},
+};
+static const struct tool_param clock_props[] = {
+	{.name = "date_time", .type = TT_STR, .flags = TP_REQ},
+	{.name = "time_zone", .type = TT_STR, .flags = TP_REQ},
+};
+static const struct tool_param member_props[] = {
+	{.name = "type", .type = TT_STR, .flags = TP_REQ, .enums = member_types},
+	{.name = "user_id", .type = TT_STR},
+};
+static const struct tool_param member_item = {.name = "item", .type = TT_OBJ, PROPS(member_props)};
+static const struct tool_param strategy_props[] = {
+	{.name = "type", .type = TT_STR, .flags = TP_REQ, .enums = strategy_types},
+	{.name = "members", .type = TT_ARR, .flags = TP_REQ, .max_items = 20,
+	 .items = &member_item},
+	{.name = "shifts_per_member", .type = TT_INT},
+};
+static const struct tool_param event_props[] = {
+	{.name = "name", .type = TT_STR, .flags = TP_REQ},
+	{.name = "start_time", .type = TT_OBJ, .flags = TP_REQ, PROPS(clock_props)},
+	{.name = "end_time", .type = TT_OBJ, .flags = TP_REQ, PROPS(clock_props)},
+	{.name = "effective_since", .type = TT_STR, .flags = TP_REQ},
+	{.name = "effective_until", .type = TT_STR, .flags = TP_NULL},
+	{.name = "recurrence", .type = TT_ARR, .flags = TP_REQ, .min_items = 1,
+	 .desc = "one RRULE (FREQ=DAILY|WEEKLY), optional EXDATE/RDATE lines",
+	 .items = &tool__str_item},
+	{.name = "assignment_strategy", .type = TT_OBJ, .flags = TP_REQ, PROPS(strategy_props)},
+};
+static const struct tool_param create_event_params[] = {
+	P_ID("schedule_id"), P_ID("rotation_id"),
+	{.name = "event_data", .type = TT_OBJ, .flags = TP_REQ, .key = "event", PROPS(event_props)},
+};
+static const struct tool_param update_event_params[] = {
+	P_ID("schedule_id"), P_ID("rotation_id"), P_ID("event_id"),
+	{.name = "event_data", .type = TT_OBJ, .flags = TP_REQ, .key = "event",
+	 .desc = "the whole event (full replace)", PROPS(event_props)},
+};
+static const struct tool_param shift_member = {
+	.name = "member", .type = TT_OBJ, .flags = TP_REQ, .desc = "{type: user_member, user_id}",
+	PROPS(member_props)};
+static const struct tool_param shift_assignment_props[] = {
+	{.name = "type", .type = TT_STR, .def = "\"shift_assignment\"", .enums = shift_assignment},
+	shift_member,
+};
+static const struct tool_param shift_assignment_item = {.name = "item", .type = TT_OBJ,
+                                                        PROPS(shift_assignment_props)};
+static const struct tool_param shift_props[] = {
+	{.name = "type", .type = TT_STR, .def = "\"custom_shift\"", .enums = custom_shift},
+	{.name = "start_time", .type = TT_STR, .flags = TP_REQ | TP_TIME},
+	{.name = "end_time", .type = TT_STR, .flags = TP_REQ | TP_TIME},
+	{.name = "assignments", .type = TT_ARR, .flags = TP_REQ, .min_items = 1, .max_items = 1,
+	 .items = &shift_assignment_item},
+};
+static const struct tool_param shift_item = {.name = "item", .type = TT_OBJ, PROPS(shift_props)};
+static const struct tool_param create_shifts_params[] = {
+	P_ID("schedule_id"),
+	{.name = "custom_shifts", .type = TT_ARR, .flags = TP_REQ, .min_items = 1,
+	 .items = &shift_item},
+};
+static const struct tool_param update_shift_params[] = {
+	P_ID("schedule_id"), P_ID("custom_shift_id"),
+	{.name = "shift_data", .type = TT_OBJ, .flags = TP_REQ, .key = "custom_shift",
+	 PROPS(shift_props)},
+};
+static const struct tool_param v3_override_props[] = {
+	{.name = "type", .type = TT_STR, .def = "\"override_shift\"", .enums = override_shift},
+	{.name = "rotation_id", .type = TT_STR, .desc = "either this or custom_shift_id"},
+	{.name = "custom_shift_id", .type = TT_STR},
+	{.name = "start_time", .type = TT_STR, .flags = TP_REQ | TP_TIME},
+	{.name = "end_time", .type = TT_STR, .flags = TP_REQ | TP_TIME},
+	{.name = "overridden_member", .type = TT_OBJ, .flags = TP_REQ, PROPS(member_props)},
+	{.name = "overriding_member", .type = TT_OBJ, .flags = TP_REQ, PROPS(member_props)},
+};
+static const struct tool_param v3_override_item = {.name = "item", .type = TT_OBJ,
+                                                   PROPS(v3_override_props)};
+static const struct tool_param create_overrides_params[] = {
+	P_ID("schedule_id"),
+	{.name = "overrides", .type = TT_ARR, .flags = TP_REQ, .min_items = 1,
+	 .items = &v3_override_item},
+};
+static const struct tool_param update_override_params[] = {
+	P_ID("schedule_id"), P_ID("override_id"),
+	{.name = "start_time", .type = TT_STR, .flags = TP_REQ | TP_TIME, .key = "override.start_time"},
+	{.name = "end_time", .type = TT_STR, .flags = TP_REQ | TP_TIME, .key = "override.end_time"},
+	{.name = "overridden_member_type", .type = TT_STR, .flags = TP_REQ, .enums = member_types,
+	 .key = "override.overridden_member.type"},
+	{.name = "overriding_member_type", .type = TT_STR, .flags = TP_REQ, .enums = member_types,
+	 .key = "override.overriding_member.type"},
+	{.name = "overridden_member_user_id", .type = TT_STR, .flags = TP_NULL,
+	 .key = "override.overridden_member.user_id"},
+	{.name = "overriding_member_user_id", .type = TT_STR, .flags = TP_NULL,
+	 .key = "override.overriding_member.user_id"},
+};
 /* clang-format on */
 
 /* --- list_schedules ------------------------------------------------------------------ */
@@ -244,6 +385,111 @@ static enum pdb_rc get_schedule(struct tool_ctx *x)
 	return get_one(x, "/v3/schedules/{schedule_id}", "shift_based");
 }
 
+/* --- writes ---------------------------------------------------------------------------- */
+
+/* name and time_zone left out are kept: the v3 PUT replaces, so fetch them first. */
+static enum pdb_rc update_schedule(struct tool_ctx *x)
+{
+	static const char *const keep[] = {"name", "time_zone"};
+	struct pd_response resp = {0};
+	const cJSON *old = NULL, *v;
+	cJSON *body = NULL, *sch;
+	struct buf path;
+	enum pdb_rc rc;
+	size_t i;
+
+	buf_init(&path, PDB_PD_URL_LEN_MAX);
+	rc = tool__path(x, "/v3/schedules/{schedule_id}", &path);
+	if (!rc)
+		rc = tool__body(x, &body);
+	sch = cJSON_GetObjectItemCaseSensitive(body, "schedule");
+	if (!rc &&
+	    (!tool__arg(x, "schedule_data") || !cJSON_GetObjectItemCaseSensitive(sch, "name") ||
+	     !cJSON_GetObjectItemCaseSensitive(sch, "time_zone"))) {
+		rc = tool__call(x, PD_GET, buf_cstr(&path), NULL, NULL, &resp);
+		if (!rc && jsonx_get_obj(resp.json, "schedule", &old))
+			old = NULL;
+	}
+	for (i = 0; !rc && old && i < N_OF(keep); i++) {
+		v = cJSON_GetObjectItemCaseSensitive(old, keep[i]);
+		if (v && !cJSON_GetObjectItemCaseSensitive(sch, keep[i]) &&
+		    !cJSON_AddItemToObject(sch, keep[i], cJSON_Duplicate(v, true)))
+			rc = tool__oom(x);
+	}
+	pd_response_free(&resp);
+	if (!rc)
+		rc = tool__call(x, PD_PUT, buf_cstr(&path), NULL, body, &resp);
+	jsonx_free(body);
+	buf_free(&path);
+	if (rc)
+		return rc;
+	sch = cJSON_DetachItemFromObjectCaseSensitive(resp.json, "schedule");
+	pd_response_free(&resp);
+	return sch ? tool__emit_wrap(x, sch)
+	           : pdb_err_set(x->err, PDB_E_PARSE, "PagerDuty's answer has no schedule");
+}
+
+/* The official model's {start, end, user_id} become PagerDuty's {start, end, user}. */
+static cJSON *override_body(const cJSON *overrides)
+{
+	cJSON *body = cJSON_CreateObject(), *arr, *o, *u;
+	const cJSON *it;
+
+	arr = body ? cJSON_AddArrayToObject(body, "overrides") : NULL;
+	cJSON_ArrayForEach(it, overrides)
+	{
+		if (!arr)
+			break;
+		o = cJSON_CreateObject();
+		if (!o || !cJSON_AddItemToArray(arr, o))
+			goto fail;
+		if (!cJSON_AddItemToObject(
+		        o, "start", cJSON_Duplicate(cJSON_GetObjectItem(it, "start"), true)) ||
+		    !cJSON_AddItemToObject(o, "end",
+		                           cJSON_Duplicate(cJSON_GetObjectItem(it, "end"), true)))
+			goto fail;
+		u = cJSON_AddObjectToObject(o, "user");
+		if (!u ||
+		    !cJSON_AddItemToObject(
+		        u, "id", cJSON_Duplicate(cJSON_GetObjectItem(it, "user_id"), true)) ||
+		    !cJSON_AddStringToObject(u, "type", "user_reference"))
+			goto fail;
+	}
+	if (arr)
+		return body;
+fail:
+	cJSON_Delete(body);
+	return NULL;
+}
+
+static enum pdb_rc create_schedule_override(struct tool_ctx *x)
+{
+	cJSON *body = override_body(tool__arg(x, "overrides")), *res;
+	struct pd_response resp;
+	struct buf path;
+	enum pdb_rc rc;
+
+	if (!body)
+		return tool__oom(x);
+	buf_init(&path, PDB_PD_URL_LEN_MAX);
+	rc = tool__path(x, x->def->path, &path);
+	if (!rc)
+		rc = tool__call(x, PD_POST, buf_cstr(&path), NULL, body, &resp);
+	jsonx_free(body);
+	buf_free(&path);
+	if (rc)
+		return rc;
+	/* PagerDuty answers a bare array here; accept the wrapped form too */
+	res = cJSON_IsArray(resp.json)
+	          ? resp.json
+	          : cJSON_DetachItemFromObjectCaseSensitive(resp.json, "overrides");
+	if (res == resp.json)
+		resp.json = NULL;
+	pd_response_free(&resp);
+	return res ? tool__emit_wrap(x, res)
+	           : pdb_err_set(x->err, PDB_E_PARSE, "PagerDuty's answer has no overrides");
+}
+
 /* clang-format off */
 static const struct tool_def rows[] = {
 	{.name = "list_schedules", .title = "List schedules",
@@ -295,6 +541,76 @@ static const struct tool_def rows[] = {
 	{.name = "get_schedule_v3_override", .title = "Get v3 override",
 	 .desc = "One override.", PARAMS(override_ids), .method = PD_GET,
 	 .path = "/v3/schedules/{schedule_id}/overrides/{override_id}", .unwrap = "override"},
+	{.name = "create_schedule", .title = "Create schedule",
+	 .desc = "Create a shift-based (v3) schedule; add rotations with the v3 tools.",
+	 PARAMS(create_params), .method = PD_POST, .path = "/v3/schedules", .unwrap = "schedule",
+	 .result = TR_WRAP, .flags = TD_WRITE},
+	{.name = "update_schedule", .title = "Update schedule",
+	 .desc = "Change a shift-based schedule (layer-based ones cannot be edited here).",
+	 PARAMS(update_params), .method = PD_PUT, .path = "/v3/schedules/{schedule_id}",
+	 .result = TR_WRAP, .flags = TD_WRITE, .fn = update_schedule},
+	{.name = "create_schedule_override", .title = "Create schedule override",
+	 .desc = "Put users on call on a layer-based schedule for given periods.",
+	 PARAMS(override_params), .method = PD_POST, .path = "/schedules/{schedule_id}/overrides",
+	 .result = TR_WRAP, .flags = TD_WRITE, .fn = create_schedule_override},
+	{.name = "delete_schedule_v3", .title = "Delete v3 schedule",
+	 .desc = "Delete a shift-based schedule.", PARAMS(schedule_id), .method = PD_DELETE,
+	 .path = "/v3/schedules/{schedule_id}", .result = TR_DONE, .flags = TD_WRITE,
+	 .done = "Schedule {schedule_id} deleted successfully."},
+	{.name = "create_schedule_v3_rotation", .title = "Create v3 rotation",
+	 .desc = "Add an empty rotation to a shift-based schedule (then add events).",
+	 PARAMS(schedule_id), .method = PD_POST, .path = "/v3/schedules/{schedule_id}/rotations",
+	 .unwrap = "rotation", .flags = TD_WRITE},
+	{.name = "delete_schedule_v3_rotation", .title = "Delete v3 rotation",
+	 .desc = "Delete a rotation.", PARAMS(rotation_ids), .method = PD_DELETE,
+	 .path = "/v3/schedules/{schedule_id}/rotations/{rotation_id}", .result = TR_DONE,
+	 .flags = TD_WRITE, .done = "Rotation {rotation_id} deleted from schedule {schedule_id}."},
+	{.name = "create_schedule_v3_rotation_event", .title = "Create v3 rotation event",
+	 .desc = "Add a recurring shift pattern (RRULE) with its members to a rotation.",
+	 PARAMS(create_event_params), .method = PD_POST,
+	 .path = "/v3/schedules/{schedule_id}/rotations/{rotation_id}/events", .unwrap = "event",
+	 .flags = TD_WRITE},
+	{.name = "update_schedule_v3_rotation_event", .title = "Update v3 rotation event",
+	 .desc = "Replace a rotation event (a started one may only change effective_until).",
+	 PARAMS(update_event_params), .method = PD_PUT,
+	 .path = "/v3/schedules/{schedule_id}/rotations/{rotation_id}/events/{event_id}",
+	 .unwrap = "event", .flags = TD_WRITE},
+	{.name = "delete_schedule_v3_rotation_event", .title = "Delete v3 rotation event",
+	 .desc = "Delete a rotation event.", PARAMS(event_ids), .method = PD_DELETE,
+	 .path = "/v3/schedules/{schedule_id}/rotations/{rotation_id}/events/{event_id}",
+	 .result = TR_DONE, .flags = TD_WRITE,
+	 .done = "Event {event_id} deleted from rotation {rotation_id}."},
+	{.name = "create_schedule_v3_custom_shifts", .title = "Create v3 custom shifts",
+	 .desc = "Add one-off shifts, one member each, to a shift-based schedule.",
+	 PARAMS(create_shifts_params), .method = PD_POST,
+	 .path = "/v3/schedules/{schedule_id}/custom_shifts", .unwrap = "custom_shifts",
+	 .type = "CustomShift", .result = TR_LIST, .cap = PDB_TOOL_RECORDS_MAX,
+	 .flags = TD_WRITE},
+	{.name = "update_schedule_v3_custom_shift", .title = "Update v3 custom shift",
+	 .desc = "Replace a custom shift (a started one may only change end_time).",
+	 PARAMS(update_shift_params), .method = PD_PUT,
+	 .path = "/v3/schedules/{schedule_id}/custom_shifts/{custom_shift_id}",
+	 .unwrap = "custom_shift", .flags = TD_WRITE},
+	{.name = "delete_schedule_v3_custom_shift", .title = "Delete v3 custom shift",
+	 .desc = "Delete a custom shift.", PARAMS(shift_ids), .method = PD_DELETE,
+	 .path = "/v3/schedules/{schedule_id}/custom_shifts/{custom_shift_id}",
+	 .result = TR_DONE, .flags = TD_WRITE,
+	 .done = "Custom shift {custom_shift_id} deleted from schedule {schedule_id}."},
+	{.name = "create_schedule_v3_overrides", .title = "Create v3 overrides",
+	 .desc = "Replace a member by another for a time on a rotation or custom shift.",
+	 PARAMS(create_overrides_params), .method = PD_POST,
+	 .path = "/v3/schedules/{schedule_id}/overrides", .unwrap = "overrides",
+	 .type = "OverrideShift", .result = TR_LIST, .cap = PDB_TOOL_RECORDS_MAX,
+	 .flags = TD_WRITE},
+	{.name = "update_schedule_v3_override", .title = "Update v3 override",
+	 .desc = "Change an override's times or members.", PARAMS(update_override_params),
+	 .method = PD_PUT, .path = "/v3/schedules/{schedule_id}/overrides/{override_id}",
+	 .unwrap = "override", .flags = TD_WRITE,
+	 .body_base = "{\"override\":{\"type\":\"override_shift\"}}"},
+	{.name = "delete_schedule_v3_override", .title = "Delete v3 override",
+	 .desc = "Delete an override.", PARAMS(override_ids), .method = PD_DELETE,
+	 .path = "/v3/schedules/{schedule_id}/overrides/{override_id}", .result = TR_DONE,
+	 .flags = TD_WRITE, .done = "Override {override_id} deleted from schedule {schedule_id}."},
 };
 /* clang-format on */
 

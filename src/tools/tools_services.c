@@ -18,6 +18,37 @@ static const struct tool_param list_params[] = {
 static const struct tool_param service_id[] = {P_ID("service_id")};
 static const struct tool_param business_service_id[] = {P_ID("business_service_id")};
 
+static const char *const team_ref[] = {"team_reference", NULL};
+
+static const struct tool_param ep_ref_props[] = {P_ID("id"), {.name = "summary", .type = TT_STR}};
+static const struct tool_param team_ref_props[] = {
+	P_ID("id"),
+	{.name = "summary", .type = TT_STR},
+	{.name = "type", .type = TT_STR, .def = "\"team_reference\"", .enums = team_ref},
+};
+static const struct tool_param team_item = {.name = "item", .type = TT_OBJ, PROPS(team_ref_props)};
+static const struct tool_param service_props[] = {
+	{.name = "id", .type = TT_STR},
+	{.name = "name", .type = TT_STR},
+	{.name = "description", .type = TT_STR},
+	{.name = "escalation_policy", .type = TT_OBJ, .flags = TP_REQ, PROPS(ep_ref_props)},
+	{.name = "teams", .type = TT_ARR, .items = &team_item},
+	{.name = "status", .type = TT_STR, .desc = "active | warning | critical | maintenance | disabled"},
+};
+static const struct tool_param service_data[] = {
+	{.name = "service", .type = TT_OBJ, .flags = TP_REQ, PROPS(service_props)},
+};
+static const struct tool_param create_params[] = {
+	{.name = "service_data", .type = TT_OBJ, .flags = TP_REQ | TP_SPREAD, PROPS(service_data)},
+};
+static const struct tool_param update_params[] = {
+	P_ID("service_id"),
+	{.name = "service_data", .type = TT_OBJ, .flags = TP_REQ | TP_SPREAD, PROPS(service_data)},
+};
+
+/* The escalation policy reference needs its type, as the official model sends it. */
+#define SERVICE_BASE "{\"service\":{\"escalation_policy\":{\"type\":\"escalation_policy_reference\"}}}"
+
 static const struct tool_def rows[] = {
 	{.name = "list_services", .title = "List services",
 	 .desc = "Technical services, by name query and teams.", PARAMS(list_params),
@@ -41,6 +72,14 @@ static const struct tool_def rows[] = {
 	 PARAMS(business_service_id), .method = PD_GET,
 	 .path = "/service_dependencies/business_services/{business_service_id}",
 	 .flags = TD_TEXT},
+	{.name = "create_service", .title = "Create service",
+	 .desc = "Create a technical service on an escalation policy.", PARAMS(create_params),
+	 .method = PD_POST, .path = "/services", .unwrap = "service", .flags = TD_WRITE,
+	 .body_base = SERVICE_BASE},
+	{.name = "update_service", .title = "Update service",
+	 .desc = "Change a service's name, description, escalation policy, teams or status.",
+	 PARAMS(update_params), .method = PD_PUT, .path = "/services/{service_id}",
+	 .unwrap = "service", .flags = TD_WRITE, .body_base = SERVICE_BASE},
 };
 /* clang-format on */
 

@@ -50,6 +50,64 @@ static const struct tool_param updates_params[] = {
 	{.name = "query_model", .type = TT_OBJ, .flags = TP_NULL | TP_SPREAD, PROPS(updates_q)},
 };
 
+/* --- the write models: references carry their type by default, as the official models --- */
+
+#define REF(n, t, f) \
+	{.name = n, .type = TT_OBJ, .flags = f, PROPS(t)}
+static const struct tool_param status_ref[] = {
+	P_ID("id"), {.name = "type", .type = TT_STR, .def = "\"status_page_status\""}};
+static const struct tool_param severity_ref[] = {
+	P_ID("id"), {.name = "type", .type = TT_STR, .def = "\"status_page_severity\""}};
+static const struct tool_param service_ref[] = {
+	P_ID("id"), {.name = "type", .type = TT_STR, .def = "\"status_page_service\""}};
+static const struct tool_param impact_ref[] = {
+	P_ID("id"), {.name = "type", .type = TT_STR, .def = "\"status_page_impact\""}};
+static const struct tool_param post_ref[] = {
+	P_ID("id"), {.name = "type", .type = TT_STR, .def = "\"status_page_post\""}};
+static const struct tool_param page_ref[] = {
+	P_ID("id"), {.name = "type", .type = TT_STR, .def = "\"status_page\""}};
+static const struct tool_param impacted_props[] = {
+	REF("service", service_ref, TP_REQ), REF("impact", impact_ref, TP_REQ),
+};
+static const struct tool_param impacted_item = {.name = "item", .type = TT_OBJ,
+                                                PROPS(impacted_props)};
+static const struct tool_param update_props[] = {
+	{.name = "message", .type = TT_STR, .flags = TP_REQ},
+	REF("status", status_ref, TP_REQ),
+	REF("severity", severity_ref, TP_REQ),
+	{.name = "impacted_services", .type = TT_ARR, .def = "[]", .items = &impacted_item},
+	{.name = "update_frequency_ms", .type = TT_INT},
+	{.name = "notify_subscribers", .type = TT_BOOL, .def = "false"},
+	{.name = "reported_at", .type = TT_STR, .flags = TP_TIME},
+	REF("post", post_ref, 0),
+};
+static const struct tool_param update_item = {.name = "item", .type = TT_OBJ,
+                                              PROPS(update_props)};
+static const struct tool_param new_post_props[] = {
+	{.name = "title", .type = TT_STR, .flags = TP_REQ},
+	{.name = "post_type", .type = TT_STR, .flags = TP_REQ, .enums = post_types},
+	{.name = "starts_at", .type = TT_STR, .flags = TP_REQ | TP_TIME},
+	{.name = "ends_at", .type = TT_STR, .flags = TP_REQ | TP_TIME},
+	{.name = "updates", .type = TT_ARR, .flags = TP_REQ, .min_items = 1, .items = &update_item},
+	REF("status_page", page_ref, TP_REQ),
+};
+static const struct tool_param post_model[] = {
+	{.name = "post", .type = TT_OBJ, .flags = TP_REQ, PROPS(new_post_props)},
+};
+static const struct tool_param create_post_params[] = {
+	P_ID("status_page_id"),
+	{.name = "create_model", .type = TT_OBJ, .flags = TP_REQ | TP_SPREAD, PROPS(post_model)},
+};
+static const struct tool_param post_update_model[] = {
+	{.name = "post_update", .type = TT_OBJ, .flags = TP_REQ, PROPS(update_props)},
+};
+static const struct tool_param create_update_params[] = {
+	P_ID("status_page_id"),
+	P_ID("post_id"),
+	{.name = "create_model", .type = TT_OBJ, .flags = TP_REQ | TP_SPREAD,
+	 PROPS(post_update_model)},
+};
+
 static const struct tool_def rows[] = {
 	{.name = "list_status_pages", .title = "List status pages",
 	 .desc = "Status pages of the account.", PARAMS(pages_params), .method = PD_GET,
@@ -77,6 +135,16 @@ static const struct tool_def rows[] = {
 	 .path = "/status_pages/{status_page_id}/posts/{post_id}/post_updates",
 	 .unwrap = "post_updates", .type = "StatusPagePostUpdate", .result = TR_LIST,
 	 .paging = TPG_OFFSET, .cap = 20},
+	{.name = "create_status_page_post", .title = "Create status page post",
+	 .desc = "Publish an incident or maintenance post with its first update.",
+	 PARAMS(create_post_params), .method = PD_POST, .path = "/status_pages/{status_page_id}/posts",
+	 .unwrap = "post", .flags = TD_WRITE,
+	 .body_base = "{\"post\":{\"type\":\"status_page_post\"}}"},
+	{.name = "create_status_page_post_update", .title = "Create post update",
+	 .desc = "Add an update (message, status, severity, impacts) to a status page post.",
+	 PARAMS(create_update_params), .method = PD_POST,
+	 .path = "/status_pages/{status_page_id}/posts/{post_id}/post_updates",
+	 .unwrap = "post_update", .flags = TD_WRITE},
 };
 /* clang-format on */
 
