@@ -69,6 +69,17 @@ const struct mcp_prompt *tool_catalog_prompts(const struct tool_catalog *cat, si
  */
 void tool_catalog_attach(struct tool_catalog *cat, struct mcp_server *srv);
 
+/**
+ * tool_catalog_feed: replace the content of resource @uri
+ * ("pagerduty://oncall/now" with an "oncalls" member, or
+ * "pagerduty://incidents/open" with "incidents") by the JSON object @json
+ * (copied), as the status poller does; subscribers hear of a change. Any
+ * thread. Returns PDB_OK, PDB_E_NOTFOUND (no such resource), PDB_E_INVAL
+ * (not such an object) or PDB_E_NOMEM.
+ */
+enum pdb_rc tool_catalog_feed(struct tool_catalog *cat, const char *uri,
+                              const char *json) PDB_WARN_UNUSED;
+
 /* tool_catalog_size: how many tools the catalog knows, and of them how many write. */
 size_t tool_catalog_size(size_t *n_write);
 

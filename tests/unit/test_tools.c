@@ -248,6 +248,28 @@ static void from_addresses_cannot_inject_headers(void)
 	pd_global_cleanup();
 }
 
+static void resources_take_fed_content(void)
+{
+	struct pdb_err err;
+	struct tool_catalog *cat = catalog(false, NULL, NULL, &err);
+	const struct mcp_resource *r;
+	size_t n;
+
+	T_CHECK(cat);
+	r = tool_catalog_resources(cat, &n);
+	T_EQ_INT(n, 2);
+	T_EQ_STR(r[0].uri, "pagerduty://oncall/now");
+	T_EQ_STR(r[1].uri, "pagerduty://incidents/open");
+	T_EQ_INT(tool_catalog_feed(cat, "pagerduty://nothing", "{}"), PDB_E_NOTFOUND);
+	T_EQ_INT(tool_catalog_feed(cat, r[0].uri, "{\"incidents\":[]}"), PDB_E_INVAL);
+	T_EQ_INT(tool_catalog_feed(cat, r[0].uri, "[1]"), PDB_E_INVAL);
+	T_EQ_INT(tool_catalog_feed(cat, r[0].uri, "{\"oncalls\":[]}"), PDB_OK);
+	T_EQ_INT(tool_catalog_feed(cat, r[1].uri, "{\"incidents\":[],\"counts\":{}}"), PDB_OK);
+	T_EQ_INT(tool_catalog_prompts(cat, &n) != NULL, 1);
+	T_EQ_INT(n, 2);
+	tool_catalog_free(cat);
+}
+
 static const struct t_case cases[] = {
     {"globs_match_like_a_shell", globs_match_like_a_shell},
     {"write_tools_only_with_the_flag", write_tools_only_with_the_flag},
@@ -257,6 +279,7 @@ static const struct t_case cases[] = {
     {"arguments_are_normalised", arguments_are_normalised},
     {"queries_repeat_array_keys", queries_repeat_array_keys},
     {"from_addresses_cannot_inject_headers", from_addresses_cannot_inject_headers},
+    {"resources_take_fed_content", resources_take_fed_content},
 };
 
 T_MAIN(cases)
