@@ -51,7 +51,7 @@ static const struct tool_param header_props[] = {
 };
 static const struct tool_param header_item = {.name = "item", .type = TT_OBJ, PROPS(header_props)};
 static const struct tool_param delivery_props[] = {
-	{.name = "type", .type = TT_STR, .def = "\"http_delivery_method\""},
+	{.name = "type", .type = TT_STR, .flags = TP_HIDE, .def = "\"http_delivery_method\""},
 	{.name = "url", .type = TT_STR, .flags = TP_REQ, .desc = "https://"},
 	{.name = "custom_headers", .type = TT_ARR, .items = &header_item},
 	{.name = "temporarily_disabled", .type = TT_BOOL},
@@ -61,7 +61,7 @@ static const struct tool_param filter_props[] = {
 	{.name = "id", .type = TT_STR, .desc = "the service or team ID"},
 };
 static const struct tool_param webhook_create_props[] = {
-	{.name = "type", .type = TT_STR, .def = "\"webhook_subscription\""},
+	{.name = "type", .type = TT_STR, .flags = TP_HIDE, .def = "\"webhook_subscription\""},
 	{.name = "delivery_method", .type = TT_OBJ, .flags = TP_REQ, PROPS(delivery_props)},
 	{.name = "events", .type = TT_ARR, .flags = TP_REQ, .min_items = 1,
 	 .desc = "e.g. incident.triggered, incident.resolved", .items = &tool__str_item},

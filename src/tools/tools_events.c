@@ -97,7 +97,7 @@ static const struct tool_param catch_all_props[] = {
 	{.name = "actions", .type = TT_OBJ, .flags = TP_REQ, PROPS(actions_props)},
 };
 static const struct tool_param path_props[] = {
-	{.name = "type", .type = TT_STR, .def = "\"router\"", .enums = router},
+	{.name = "type", .type = TT_STR, .flags = TP_HIDE, .def = "\"router\"", .enums = router},
 	{.name = "sets", .type = TT_ARR, .flags = TP_REQ, .max_items = 1, .items = &set_item},
 	{.name = "catch_all", .type = TT_OBJ, .flags = TP_REQ, PROPS(catch_all_props)},
 };
@@ -130,7 +130,7 @@ static const struct tool_param config_props[] = {
 static const struct tool_param service_ref_props[] = {
 	P_ID("id"),
 	{.name = "summary", .type = TT_STR, .flags = TP_NULL},
-	{.name = "type", .type = TT_STR, .def = "\"service_reference\"", .enums = service_ref},
+	{.name = "type", .type = TT_STR, .flags = TP_HIDE, .def = "\"service_reference\"", .enums = service_ref},
 };
 static const struct tool_param service_item = {.name = "item", .type = TT_OBJ,
                                                PROPS(service_ref_props)};

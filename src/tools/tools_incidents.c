@@ -76,12 +76,12 @@ static const char *const target_types[] = {"user_reference", "escalation_policy_
 static const struct tool_param user_props[] = {
 	P_ID("id"),
 	{.name = "summary", .type = TT_STR},
-	{.name = "type", .type = TT_STR, .def = "\"user_reference\"", .enums = user_ref},
+	{.name = "type", .type = TT_STR, .flags = TP_HIDE, .def = "\"user_reference\"", .enums = user_ref},
 };
 static const struct tool_param service_props[] = {
 	P_ID("id"),
 	{.name = "summary", .type = TT_STR, .flags = TP_NULL},
-	{.name = "type", .type = TT_STR, .def = "\"service_reference\"", .enums = service_ref},
+	{.name = "type", .type = TT_STR, .flags = TP_HIDE, .def = "\"service_reference\"", .enums = service_ref},
 };
 static const struct tool_param details_props[] = {{.name = "details", .type = TT_STR, .flags = TP_REQ}};
 static const struct tool_param assignment_props[] = {

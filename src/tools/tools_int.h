@@ -49,6 +49,7 @@ enum tool_type {
 #define TP_CLOSED 0x080u /* an object that accepts no other properties (extra="forbid") */
 #define TP_LIMIT  0x100u /* caps the records returned (paged lists: not sent) */
 #define TP_OFFSET 0x200u /* the first record of a paged list (not sent) */
+#define TP_HIDE   0x400u /* a constant with a default: filled and checked, not in the schema */
 
 struct tool_param {
 	const char *name;

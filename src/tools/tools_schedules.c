@@ -137,13 +137,13 @@ static const struct tool_param shift_member = {
 	.name = "member", .type = TT_OBJ, .flags = TP_REQ, .desc = "{type: user_member, user_id}",
 	PROPS(member_props)};
 static const struct tool_param shift_assignment_props[] = {
-	{.name = "type", .type = TT_STR, .def = "\"shift_assignment\"", .enums = shift_assignment},
+	{.name = "type", .type = TT_STR, .flags = TP_HIDE, .def = "\"shift_assignment\"", .enums = shift_assignment},
 	shift_member,
 };
 static const struct tool_param shift_assignment_item = {.name = "item", .type = TT_OBJ,
                                                         PROPS(shift_assignment_props)};
 static const struct tool_param shift_props[] = {
-	{.name = "type", .type = TT_STR, .def = "\"custom_shift\"", .enums = custom_shift},
+	{.name = "type", .type = TT_STR, .flags = TP_HIDE, .def = "\"custom_shift\"", .enums = custom_shift},
 	{.name = "start_time", .type = TT_STR, .flags = TP_REQ | TP_TIME},
 	{.name = "end_time", .type = TT_STR, .flags = TP_REQ | TP_TIME},
 	{.name = "assignments", .type = TT_ARR, .flags = TP_REQ, .min_items = 1, .max_items = 1,
@@ -161,7 +161,7 @@ static const struct tool_param update_shift_params[] = {
 	 PROPS(shift_props)},
 };
 static const struct tool_param v3_override_props[] = {
-	{.name = "type", .type = TT_STR, .def = "\"override_shift\"", .enums = override_shift},
+	{.name = "type", .type = TT_STR, .flags = TP_HIDE, .def = "\"override_shift\"", .enums = override_shift},
 	{.name = "rotation_id", .type = TT_STR, .desc = "either this or custom_shift_id"},
 	{.name = "custom_shift_id", .type = TT_STR},
 	{.name = "start_time", .type = TT_STR, .flags = TP_REQ | TP_TIME},

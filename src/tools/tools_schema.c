@@ -66,6 +66,8 @@ static bool add_props(cJSON *s, const struct tool_param *props, size_t n, bool c
 	size_t i;
 
 	for (i = 0; pr && i < n; i++) {
+		if (props[i].flags & TP_HIDE)
+			continue; /* a model never needs to send a constant */
 		ps = param_schema(&props[i]);
 		if (!ps || !cJSON_AddItemToObject(pr, props[i].name, ps)) { /* takes ps */
 			cJSON_Delete(ps);

@@ -24,7 +24,7 @@ static const struct tool_param ep_ref_props[] = {P_ID("id"), {.name = "summary",
 static const struct tool_param team_ref_props[] = {
 	P_ID("id"),
 	{.name = "summary", .type = TT_STR},
-	{.name = "type", .type = TT_STR, .def = "\"team_reference\"", .enums = team_ref},
+	{.name = "type", .type = TT_STR, .flags = TP_HIDE, .def = "\"team_reference\"", .enums = team_ref},
 };
 static const struct tool_param team_item = {.name = "item", .type = TT_OBJ, PROPS(team_ref_props)};
 static const struct tool_param service_props[] = {

@@ -55,17 +55,17 @@ static const struct tool_param updates_params[] = {
 #define REF(n, t, f) \
 	{.name = n, .type = TT_OBJ, .flags = f, PROPS(t)}
 static const struct tool_param status_ref[] = {
-	P_ID("id"), {.name = "type", .type = TT_STR, .def = "\"status_page_status\""}};
+	P_ID("id"), {.name = "type", .type = TT_STR, .flags = TP_HIDE, .def = "\"status_page_status\""}};
 static const struct tool_param severity_ref[] = {
-	P_ID("id"), {.name = "type", .type = TT_STR, .def = "\"status_page_severity\""}};
+	P_ID("id"), {.name = "type", .type = TT_STR, .flags = TP_HIDE, .def = "\"status_page_severity\""}};
 static const struct tool_param service_ref[] = {
-	P_ID("id"), {.name = "type", .type = TT_STR, .def = "\"status_page_service\""}};
+	P_ID("id"), {.name = "type", .type = TT_STR, .flags = TP_HIDE, .def = "\"status_page_service\""}};
 static const struct tool_param impact_ref[] = {
-	P_ID("id"), {.name = "type", .type = TT_STR, .def = "\"status_page_impact\""}};
+	P_ID("id"), {.name = "type", .type = TT_STR, .flags = TP_HIDE, .def = "\"status_page_impact\""}};
 static const struct tool_param post_ref[] = {
-	P_ID("id"), {.name = "type", .type = TT_STR, .def = "\"status_page_post\""}};
+	P_ID("id"), {.name = "type", .type = TT_STR, .flags = TP_HIDE, .def = "\"status_page_post\""}};
 static const struct tool_param page_ref[] = {
-	P_ID("id"), {.name = "type", .type = TT_STR, .def = "\"status_page\""}};
+	P_ID("id"), {.name = "type", .type = TT_STR, .flags = TP_HIDE, .def = "\"status_page\""}};
 static const struct tool_param impacted_props[] = {
 	REF("service", service_ref, TP_REQ), REF("impact", impact_ref, TP_REQ),
 };

@@ -115,9 +115,13 @@ class CatalogTest(unittest.TestCase):
                 self.assertTrue(a["openWorldHint"])
                 self.assertIn("outputSchema", t)
 
-    def test_every_tool_has_a_case(self):
+    def test_every_tool_has_a_case_and_a_doc_row(self):
         names = {t["name"] for t in self.rw.tools()}
         self.assertEqual(names, {c["tool"] for c in CASES})
+        with open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "tools.md")) as f:
+            doc = f.read()
+        for n in names:
+            self.assertIn("| `%s` |" % n, doc)
 
     def test_write_tools_absent_without_the_flag(self):
         listed = {t["name"] for t in self.ro.tools()}
