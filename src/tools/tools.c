@@ -208,6 +208,16 @@ enum pdb_rc tool__me(struct tool_catalog *cat, struct pd_client *pc, struct tool
 	return PDB_OK;
 }
 
+enum pdb_rc tool__need_me(struct tool_ctx *x, struct tool_me *me, const char *no_user)
+{
+	enum pdb_rc rc = tool__me(x->cat, x->pc, me, x->err);
+
+	/* an account-level key: /users/me answers 400; say it the official server's way */
+	if (rc == PDB_E_HTTP || rc == PDB_E_PARSE)
+		return pdb_err_set(x->err, PDB_E_AUTH, "%s", no_user);
+	return rc;
+}
+
 /* --- one tool call ------------------------------------------------------------------- */
 
 static enum pdb_rc run_tool(struct mcp_call *call, const cJSON *args, void *ud, struct pdb_err *err)

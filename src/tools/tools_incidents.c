@@ -9,6 +9,7 @@
  */
 #include "tools_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *const statuses[] = {"triggered", "acknowledged", "resolved", NULL};
@@ -138,6 +139,7 @@ static const struct tool_param note_params[] = {
 static enum pdb_rc list_incidents(struct tool_ctx *x)
 {
 	const cJSON *scope = tool__arg(x, "request_scope");
+	char no_user[PDB_ERRMSG_MAX];
 	struct pd_query extra;
 	struct tool_me me;
 	enum pdb_rc rc = PDB_OK;
@@ -148,11 +150,13 @@ static enum pdb_rc list_incidents(struct tool_ctx *x)
 	if (strcmp(scope->valuestring, "assigned") && strcmp(scope->valuestring, "teams"))
 		return pdb_err_set(x->err, PDB_E_INVAL,
 		                   "request_scope must be 'all', 'assigned' or 'teams'");
-	if (tool__me(x->cat, x->pc, &me, x->err))
-		return pdb_err_set(x->err, PDB_E_AUTH,
-		                   "Cannot filter incidents by \"%s\" with account-level auth. "
-		                   "Please provide a user token, or scope the request differently.",
-		                   scope->valuestring);
+	snprintf(no_user, sizeof(no_user),
+	         "Cannot filter incidents by \"%s\" with account-level auth. Please provide a "
+	         "user token, or scope the request differently.",
+	         scope->valuestring);
+	rc = tool__need_me(x, &me, no_user);
+	if (rc)
+		return rc;
 	pd_query_init(&extra);
 	if (!strcmp(scope->valuestring, "assigned"))
 		rc = pd_query_add(&extra, "user_ids[]", me.id);

@@ -222,6 +222,15 @@ void tool__client_put(struct tool_catalog *cat, struct pd_client *c);
 enum pdb_rc tool__me(struct tool_catalog *cat, struct pd_client *pc, struct tool_me *me,
                      struct pdb_err *err) PDB_WARN_UNUSED;
 
+struct tool_ctx;
+
+/*
+ * tool__need_me: tool__me() for a tool that cannot work without a user:
+ * with an account-level key the error says @no_user (the official words).
+ */
+enum pdb_rc tool__need_me(struct tool_ctx *x, struct tool_me *me,
+                          const char *no_user) PDB_WARN_UNUSED;
+
 /* tool__glob: @name matches @pat, where '*' stands for any run of characters. */
 bool tool__glob(const char *pat, const char *name);
 

@@ -143,5 +143,28 @@ class BoundsTest(unittest.TestCase):
         self.assertEqual(p.stdout, "")
 
 
+class AccountKeyTest(unittest.TestCase):
+    """An account-level key has no current user: the tools that need one say so."""
+
+    def test_tools_that_need_a_user_say_so(self):
+        sim = Sim(args=["--account-token", "pdsim-account-key-7d"])
+        proc = Stdio(sim.env(PAGERDUTY_USER_API_KEY="pdsim-account-key-7d"),
+                     args=["--enable-write-tools"])
+        try:
+            res = proc.call("list_incidents", {"request_scope": "assigned"})
+            self.assertTrue(res["isError"])
+            self.assertIn('Cannot filter incidents by "assigned" with account-level auth',
+                          res["content"][0]["text"])
+            res = proc.call("list_teams", {"scope": "my"})
+            self.assertIn("Cannot fetch 'my' teams", res["content"][0]["text"])
+            res = proc.call("list_incidents", {"limit": 1})  # everything else works
+            self.assertNotIn("isError", res)
+        finally:
+            rc, err = proc.close()
+            sim.stop()
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn("pdsim-account-key-7d", err)
+
+
 if __name__ == "__main__":
     unittest.main()
