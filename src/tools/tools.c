@@ -289,25 +289,36 @@ static enum pdb_rc add_tool(struct tool_catalog *cat, const struct tool_def *d)
 	return PDB_OK;
 }
 
+/* Add the selected rows that are write tools (@write) or read tools (!@write). */
+static enum pdb_rc add_rows(struct tool_catalog *cat, bool write, const struct patterns *only,
+                            const struct patterns *ex)
+{
+	const struct tool_def *d;
+	size_t a, r;
+
+	for (a = 0; a < N_OF(areas); a++) {
+		for (r = 0; r < areas[a]->n; r++) {
+			d = &areas[a]->rows[r];
+			if (((d->flags & TD_WRITE) != 0) == write &&
+			    selected(&cat->conf, d, only, ex) && add_tool(cat, d))
+				return PDB_E_NOMEM;
+		}
+	}
+	return PDB_OK;
+}
+
 static enum pdb_rc select_tools(struct tool_catalog *cat, const struct patterns *only,
                                 const struct patterns *ex, struct pdb_err *err)
 {
-	size_t a, r, total = tool_catalog_size(NULL);
+	size_t total = tool_catalog_size(NULL);
 
 	cat->entries = mem_calloc(total, sizeof(*cat->entries));
 	cat->tools = mem_calloc(total, sizeof(*cat->tools));
 	cat->schemas = mem_calloc(total, sizeof(*cat->schemas));
-	if (!cat->entries || !cat->tools || !cat->schemas)
+	/* the official order: every read tool, then every write tool */
+	if (!cat->entries || !cat->tools || !cat->schemas || add_rows(cat, false, only, ex) ||
+	    add_rows(cat, true, only, ex))
 		return pdb_err_set(err, PDB_E_NOMEM, "out of memory building the tool catalog");
-	for (a = 0; a < N_OF(areas); a++) {
-		for (r = 0; r < areas[a]->n; r++) {
-			if (!selected(&cat->conf, &areas[a]->rows[r], only, ex))
-				continue;
-			if (add_tool(cat, &areas[a]->rows[r]))
-				return pdb_err_set(err, PDB_E_NOMEM,
-				                   "out of memory building the tool catalog");
-		}
-	}
 	if (!cat->n_tools)
 		return pdb_err_set(err, PDB_E_INVAL,
 		                   "--tools and --exclude-tools leave no tool to serve");

@@ -105,6 +105,9 @@ class CatalogTest(unittest.TestCase):
             self.outputs.append(json.dumps(tools))
             self.assertEqual(len(tools), n)
             self.assertEqual(compare(tools, self.official, write_enabled=write, out=None), [])
+            # the official order: every read tool, then every write tool
+            ro = [t["annotations"]["readOnlyHint"] for t in tools]
+            self.assertEqual(ro, sorted(ro, reverse=True))
             for t in tools:
                 self.assertTrue(t.get("title"), t["name"])
                 self.assertNotIn("$ref", json.dumps(t["inputSchema"]), t["name"])
