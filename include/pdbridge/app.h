@@ -86,26 +86,7 @@ struct app_pd_flags {
 enum pdb_rc app_pd_conf(const struct app_pd_flags *f, struct pd_conf *conf,
                         struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* --- the MCP server (cmd_mcp.c, mcp_tools.c) ------------------------------------ */
-
-/* PagerDuty clients shared by the tool handlers: at most one per worker thread. */
-struct app_pd_pool;
-
-/**
- * app_pd_pool_new: a pool that makes clients from @conf (whose strings must
- * outlive it) when a worker first needs one. Caller frees with
- * app_pd_pool_free() after the workers are joined. Returns PDB_OK or
- * PDB_E_NOMEM.
- */
-enum pdb_rc app_pd_pool_new(const struct pd_conf *conf, struct app_pd_pool **out,
-                            struct pdb_err *err) PDB_WARN_UNUSED;
-void app_pd_pool_free(struct app_pd_pool *p);
-
-/*
- * app_mcp_tools: copy the tool rows into @out (at most @cap), each with @pool as
- * its user data; write tools only when @write. Returns the number copied.
- */
-size_t app_mcp_tools(struct app_pd_pool *pool, bool write, struct mcp_tool *out, size_t cap);
+/* --- the MCP server (cmd_mcp.c) ---------------------------------------------- */
 
 /* app_cmd_mcp: `pdbridge mcp` (stdio unless told otherwise). */
 int app_cmd_mcp(int argc, char **argv);

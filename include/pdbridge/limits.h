@@ -335,6 +335,77 @@
 #define PDB_MCP_SESSIONS_MAX 256
 #endif
 
+/* --- tools: the PagerDuty tool catalog ----------------------------------- */
+
+/*
+ * Records one list tool returns at most: the official server's MAX_RESULTS.
+ * A `limit` argument may ask for fewer, never for more.
+ */
+#ifndef PDB_TOOL_RECORDS_MAX
+#define PDB_TOOL_RECORDS_MAX 1000
+#endif
+#if PDB_TOOL_RECORDS_MAX > PDB_PD_LIST_RECORDS_MAX
+#error "PDB_TOOL_RECORDS_MAX cannot pass what one PagerDuty list can page through"
+#endif
+
+/*
+ * Bytes of one tool result (its structuredContent, compact JSON). A model
+ * reads every byte as tokens: 256 KiB is already ~64k tokens. A list past it
+ * is cut with a notice that says how to narrow the query; a single object
+ * past it is an error with the same advice. The reply carries the result
+ * twice (structuredContent and its text block), which must fit
+ * PDB_MCP_MSG_MAX.
+ */
+#ifndef PDB_TOOL_RESULT_MAX
+#define PDB_TOOL_RESULT_MAX (256u * 1024u)
+#endif
+#if 2u * PDB_TOOL_RESULT_MAX + 65536u > PDB_MCP_MSG_MAX
+#error "two copies of a tool result must fit one MCP message"
+#endif
+
+/*
+ * One argument string (a note, a description, a message) and the elements
+ * of one array argument. PagerDuty's own longest text fields are 25,000
+ * characters; 100 IDs in one filter already make an 8 KiB URL.
+ */
+#ifndef PDB_TOOL_ARG_STR_MAX
+#define PDB_TOOL_ARG_STR_MAX 32768
+#endif
+#ifndef PDB_TOOL_ARRAY_MAX
+#define PDB_TOOL_ARRAY_MAX 100
+#endif
+
+/* Names and globs in --tools / --exclude-tools. */
+#ifndef PDB_TOOL_PATTERNS_MAX
+#define PDB_TOOL_PATTERNS_MAX 32
+#endif
+
+/* Teams of the current user kept for request_scope=teams and scope=my. */
+#ifndef PDB_TOOL_MY_TEAMS_MAX
+#define PDB_TOOL_MY_TEAMS_MAX 32
+#endif
+
+/*
+ * GET /v3/schedules/{id} name look-ups one list_schedules makes at most
+ * (the official server's bound), and services one list_oncalls resolves.
+ */
+#ifndef PDB_TOOL_LOOKUPS_MAX
+#define PDB_TOOL_LOOKUPS_MAX 50
+#endif
+
+/*
+ * Resources pagerduty://oncall/now and pagerduty://incidents/open: a read
+ * older than the TTL starts a refresh on a worker, and refreshes start at
+ * most once per interval, however often clients read (PagerDuty's rate
+ * limit is shared with the tools).
+ */
+#ifndef PDB_TOOL_RES_TTL_MS
+#define PDB_TOOL_RES_TTL_MS 30000
+#endif
+#ifndef PDB_TOOL_RES_REFRESH_MIN_MS
+#define PDB_TOOL_RES_REFRESH_MIN_MS 5000
+#endif
+
 /* --- transport: stdio, TCP, Streamable HTTP ---------------------------- */
 
 /*

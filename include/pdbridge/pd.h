@@ -80,6 +80,16 @@ enum pdb_rc pd_client_new(const struct pd_conf *conf, struct pd_client **out,
 /* pd_client_free: close the connection and free the client; NULL is a no-op. */
 void pd_client_free(struct pd_client *c);
 
+/**
+ * pd_client_set_from: send From: @email (copied) on the PD_FROM calls from
+ * now on, replacing any address set before. Returns PDB_OK, PDB_E_INVAL (empty,
+ * longer than PDB_PD_NAME_MAX or holding a line break) or PDB_E_NOMEM.
+ */
+enum pdb_rc pd_client_set_from(struct pd_client *c, const char *email) PDB_WARN_UNUSED;
+
+/* pd_client_has_from: PD_FROM calls would carry a From header. */
+bool pd_client_has_from(const struct pd_client *c);
+
 /* pd_client_base_url: the base URL in use ("https://api.eu.pagerduty.com"). Borrowed. */
 const char *pd_client_base_url(const struct pd_client *c);
 
@@ -175,6 +185,15 @@ enum pdb_rc pd_list_json(struct pd_client *c, const char *path, const char *key,
                          const struct pd_query *q, size_t max_records, size_t max_bytes,
                          struct cJSON **items, struct pd_list_result *res,
                          struct pdb_err *err) PDB_WARN_UNUSED;
+
+/*
+ * pd_list_json_from: pd_list_json() starting at @offset instead of 0 (an
+ * offset past PagerDuty's ceiling returns an empty, truncated list).
+ */
+enum pdb_rc pd_list_json_from(struct pd_client *c, const char *path, const char *key,
+                              const struct pd_query *q, size_t offset, size_t max_records,
+                              size_t max_bytes, struct cJSON **items, struct pd_list_result *res,
+                              struct pdb_err *err) PDB_WARN_UNUSED;
 
 /* --- Decoded records for the status poller ------------------------------ */
 

@@ -24,6 +24,7 @@
 #include <pdbridge/jsonx.h>
 #include <pdbridge/log.h>
 #include <pdbridge/mcp.h>
+#include <pdbridge/tools.h>
 #include <pdbridge/transport.h>
 
 #include <errno.h>
@@ -39,9 +40,6 @@
 	"cautious with WRITE operations as they can modify the live environment. Always confirm " \
 	"with the user before using any tool marked as destructive."
 
-/* Tools one process serves: the catalog's size with room to grow. */
-#define APP_TOOLS_MAX 128
-
 struct mcp_opts {
 	struct app_list listen;
 	const char *transport;
@@ -49,6 +47,8 @@ struct mcp_opts {
 	const char *port;
 	const char *token_file;
 	const char *log_level;
+	const char *only_tools;
+	const char *exclude_tools;
 	bool write_tools;
 	bool help;
 	struct app_pd_flags pd;
@@ -132,7 +132,7 @@ static enum pdb_rc exec_on_pool(void *pool, void (*run)(void *job), void *job)
 struct run {
 	struct ev_loop *loop;
 	struct ev_pool *pool;
-	struct app_pd_pool *pd;
+	struct tool_catalog *cat;
 	struct mcp_server *mcp;
 	struct tr_server *tr;
 	bool pd_inited;
@@ -142,8 +142,10 @@ static void run_free(struct run *r)
 {
 	tr_free(r->tr);        /* sessions closed, their calls cancelled */
 	ev_pool_free(r->pool); /* workers finish (every PagerDuty call has a deadline) */
+	if (r->cat)
+		tool_catalog_attach(r->cat, NULL);
 	mcp_server_free(r->mcp);
-	app_pd_pool_free(r->pd);
+	tool_catalog_free(r->cat);
 	if (r->pd_inited)
 		pd_global_cleanup();
 	ev_free(r->loop);
@@ -152,14 +154,14 @@ static void run_free(struct run *r)
 static enum pdb_rc start(struct run *r, const struct mcp_opts *o, bool serve, const char *token,
                          struct pdb_err *err)
 {
-	static struct mcp_tool tools[APP_TOOLS_MAX];
 	struct mcp_conf mc = {.name = "PagerDuty MCP Server",
 	                      .version = PDB_VERSION,
 	                      .title = "pdbridge",
 	                      .instructions = INSTRUCTIONS,
 	                      .exec = exec_on_pool};
 	struct tr_conf tc = {0};
-	struct pd_conf pc;
+	struct tool_conf cc = {0};
+	static struct pd_conf pc; /* the catalog keeps a pointer until run_free() */
 	char url[160], bound[160];
 	bool stdio = !o->listen.n && (o->transport ? !strcmp(o->transport, "stdio") : !serve);
 	size_t i;
@@ -180,17 +182,25 @@ static enum pdb_rc start(struct run *r, const struct mcp_opts *o, bool serve, co
 	if (pd_global_init())
 		return pdb_err_set(err, PDB_E_TLS, "cannot initialise the HTTPS client");
 	r->pd_inited = true;
-	rc = app_pd_pool_new(&pc, &r->pd, err);
-	if (rc)
-		return rc;
 	if (ev_pool_new(0, &r->pool))
 		return pdb_err_set(err, PDB_E_IO, "cannot start the worker threads");
+	cc.pd = &pc;
+	cc.write = o->write_tools;
+	cc.only = o->only_tools;
+	cc.exclude = o->exclude_tools;
+	cc.exec = exec_on_pool;
+	cc.exec_ud = r->pool;
+	rc = tool_catalog_new(&cc, &r->cat, err);
+	if (rc)
+		return rc;
 	mc.exec_ud = r->pool;
-	mc.tools = tools;
-	mc.n_tools = app_mcp_tools(r->pd, o->write_tools, tools, APP_TOOLS_MAX);
+	mc.tools = tool_catalog_tools(r->cat, &mc.n_tools);
+	mc.resources = tool_catalog_resources(r->cat, &mc.n_resources);
+	mc.prompts = tool_catalog_prompts(r->cat, &mc.n_prompts);
 	rc = mcp_server_new(&mc, &r->mcp, err);
 	if (rc)
 		return rc;
+	tool_catalog_attach(r->cat, r->mcp);
 	tc.loop = r->loop;
 	tc.mcp = r->mcp;
 	tc.token = token;
@@ -227,6 +237,10 @@ static int run_server(int argc, char **argv, bool serve)
 	    {"port", APP_OPT_STRING, &o.port, "PORT", "streamable-http port (default 8000)"},
 	    {"enable-write-tools", APP_OPT_FLAG, &o.write_tools, NULL,
 	     "also serve the tools that change PagerDuty"},
+	    {"tools", APP_OPT_STRING, &o.only_tools, "NAMES",
+	     "serve only these tools (comma list, * globs)"},
+	    {"exclude-tools", APP_OPT_STRING, &o.exclude_tools, "NAMES",
+	     "do not serve these tools (comma list, * globs)"},
 	    {"auth-token-file", APP_OPT_STRING, &o.token_file, "PATH",
 	     "bearer token for network clients (required off loopback)"},
 	    {"log-level", APP_OPT_STRING, &o.log_level, "LEVEL", "error|warn|info|debug (stderr)"},

@@ -158,35 +158,64 @@ static enum pdb_rc add_header(struct curl_slist **list, const char *name, const 
 	return PDB_OK;
 }
 
-static enum pdb_rc build_headers(struct pd_client *c, const struct pd_conf *conf)
+/* One header list: the common lines, then From when @from is set. */
+static enum pdb_rc build_list(const struct pd_client *c, struct curl_slist **l, const char *from)
 {
 	char auth[PDB_SECRET_MAX + 16];
-	enum pdb_rc rc = PDB_OK;
+	enum pdb_rc rc;
 	volatile char *wipe = auth;
 	size_t i;
-	int pass;
 
 	if (c->token &&
 	    (size_t)snprintf(auth, sizeof(auth), "Token token=%s", c->token) >= sizeof(auth))
 		return PDB_E_TOO_LARGE;
-	for (pass = 0; pass < 2 && !rc; pass++) {
-		struct curl_slist **l = pass ? &c->hdr_from : &c->hdr;
-
-		rc = add_header(l, "Accept", "application/vnd.pagerduty+json;version=2");
-		if (!rc)
-			rc = add_header(l, "Content-Type", "application/json");
-		if (!rc)
-			rc = add_header(l, "Expect", ""); /* no 100-continue round trip */
-		if (!rc && c->token)
-			rc = add_header(l, "Authorization", auth);
-		if (!rc && pass && conf->from_email && *conf->from_email) {
-			rc = add_header(l, "From", conf->from_email);
-			c->has_from = !rc;
-		}
-	}
+	rc = add_header(l, "Accept", "application/vnd.pagerduty+json;version=2");
+	if (!rc)
+		rc = add_header(l, "Content-Type", "application/json");
+	if (!rc)
+		rc = add_header(l, "Expect", ""); /* no 100-continue round trip */
+	if (!rc && c->token)
+		rc = add_header(l, "Authorization", auth);
+	if (!rc && from)
+		rc = add_header(l, "From", from);
 	for (i = 0; i < sizeof(auth); i++)
 		wipe[i] = 0;
 	return rc;
+}
+
+static enum pdb_rc build_headers(struct pd_client *c, const struct pd_conf *conf)
+{
+	const char *from = conf->from_email && *conf->from_email ? conf->from_email : NULL;
+	enum pdb_rc rc = build_list(c, &c->hdr, NULL);
+
+	if (!rc)
+		rc = build_list(c, &c->hdr_from, from);
+	c->has_from = !rc && from;
+	return rc;
+}
+
+enum pdb_rc pd_client_set_from(struct pd_client *c, const char *email)
+{
+	struct curl_slist *l = NULL;
+	enum pdb_rc rc;
+
+	/* a header value: a CR or LF would start a header of the caller's choosing */
+	if (!*email || strlen(email) >= PDB_PD_NAME_MAX || strpbrk(email, "\r\n"))
+		return PDB_E_INVAL;
+	rc = build_list(c, &l, email);
+	if (rc) {
+		curl_slist_free_all(l);
+		return rc;
+	}
+	curl_slist_free_all(c->hdr_from);
+	c->hdr_from = l;
+	c->has_from = true;
+	return PDB_OK;
+}
+
+bool pd_client_has_from(const struct pd_client *c)
+{
+	return c->has_from;
 }
 
 static char *dup_opt(const char *s, enum pdb_rc *rc)

@@ -75,11 +75,11 @@ static enum pdb_rc walk_page(const cJSON *page, const char *key, size_t max_reco
 }
 
 static enum pdb_rc list_pages(struct pd_client *c, const char *path, const char *key,
-                              const struct pd_query *q, size_t max_records, size_t max_bytes,
-                              pd_item_fn fn, void *ctx, struct pd_list_result *res,
-                              struct pdb_err *err)
+                              const struct pd_query *q, size_t offset, size_t max_records,
+                              size_t max_bytes, pd_item_fn fn, void *ctx,
+                              struct pd_list_result *res, struct pdb_err *err)
 {
-	size_t offset = 0, limit, got = 0;
+	size_t limit, got = 0;
 	struct pd_response resp;
 	struct pd_query pq;
 	bool more = true;
@@ -93,7 +93,7 @@ static enum pdb_rc list_pages(struct pd_client *c, const char *path, const char 
 		if (limit > PDB_PD_PAGE_LIMIT)
 			limit = PDB_PD_PAGE_LIMIT;
 		if (offset + limit > PDB_PD_OFFSET_MAX)
-			limit = PDB_PD_OFFSET_MAX - offset;
+			limit = offset < PDB_PD_OFFSET_MAX ? PDB_PD_OFFSET_MAX - offset : 0;
 		if (limit == 0 || res->stats.bytes >= max_bytes) {
 			res->truncated = true; /* more exists, but a bound says stop */
 			break;
@@ -123,7 +123,7 @@ enum pdb_rc pd_list(struct pd_client *c, const char *path, const char *key,
                     const struct pd_query *q, size_t max_records, pd_item_fn fn, void *ctx,
                     struct pd_list_result *res, struct pdb_err *err)
 {
-	return list_pages(c, path, key, q, max_records, SIZE_MAX, fn, ctx, res, err);
+	return list_pages(c, path, key, q, 0, max_records, SIZE_MAX, fn, ctx, res, err);
 }
 
 static enum pdb_rc collect(const cJSON *item, void *ctx, struct pdb_err *err)
@@ -141,13 +141,21 @@ enum pdb_rc pd_list_json(struct pd_client *c, const char *path, const char *key,
                          const struct pd_query *q, size_t max_records, size_t max_bytes,
                          struct cJSON **items, struct pd_list_result *res, struct pdb_err *err)
 {
+	return pd_list_json_from(c, path, key, q, 0, max_records, max_bytes, items, res, err);
+}
+
+enum pdb_rc pd_list_json_from(struct pd_client *c, const char *path, const char *key,
+                              const struct pd_query *q, size_t offset, size_t max_records,
+                              size_t max_bytes, struct cJSON **items, struct pd_list_result *res,
+                              struct pdb_err *err)
+{
 	enum pdb_rc rc;
 
 	*items = cJSON_CreateArray();
 	if (!*items)
 		return pdb_err_set(err, PDB_E_NOMEM, "out of memory");
-	rc = list_pages(c, path, key, q, max_records, max_bytes ? max_bytes : PDB_PD_LIST_BYTES_MAX,
-	                collect, *items, res, err);
+	rc = list_pages(c, path, key, q, offset, max_records,
+	                max_bytes ? max_bytes : PDB_PD_LIST_BYTES_MAX, collect, *items, res, err);
 	if (rc) {
 		cJSON_Delete(*items);
 		*items = NULL;

@@ -26,7 +26,7 @@ def build_dir():
 class Sim:
     """One simulator process over HTTPS; `sim.url` is https://127.0.0.1:PORT."""
 
-    def __init__(self, cert="server"):
+    def __init__(self, cert="server", args=()):
         self.tmp = tempfile.TemporaryDirectory(prefix="pdsim-")
         self.certs = os.path.join(self.tmp.name, "certs")
         subprocess.run(["sh", os.path.join(TOP, "tests/pdsim/mkcerts.sh"), self.certs],
@@ -36,7 +36,7 @@ class Sim:
             ["python3", os.path.join(TOP, "tests/pdsim/pdsim.py"), "--port", "0",
              "--port-file", port_file, "--clock", CLOCK, "--token", TOKEN,
              "--tls-cert", os.path.join(self.certs, cert + ".pem"),
-             "--tls-key", os.path.join(self.certs, cert + ".key")],
+             "--tls-key", os.path.join(self.certs, cert + ".key"), *args],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 20
         while not os.path.exists(port_file):

@@ -4,7 +4,8 @@
 #   2. the official conformance suite (@modelcontextprotocol/conformance, all
 #      scenarios) against the fixture server on pdbridge's own Streamable HTTP;
 #   3. the SDK client tests (sdk-client.test.mjs) against `pdbridge mcp` and
-#      `pdbridge serve`, with the PagerDuty simulator behind them.
+#      `pdbridge serve`, with the PagerDuty simulator behind them, and the
+#      JSON Schema 2020-12 check of every tool schema (schemas.test.mjs, Ajv).
 # Everything listens on 127.0.0.1. Usage: tests/mcp-node/run.sh [BUILD_DIR]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -52,4 +53,4 @@ pids+=($!)
 while [[ ! -s $tmp/pd.port ]]; do sleep 0.1; done
 PDBRIDGE_BIN="$build/pdbridge" PAGERDUTY_USER_API_KEY=pdsim-test-token \
 	PAGERDUTY_API_HOST="https://127.0.0.1:$(cat "$tmp/pd.port")" \
-	PDBRIDGE_CA_FILE="$tmp/certs/ca.pem" node --test sdk-client.test.mjs
+	PDBRIDGE_CA_FILE="$tmp/certs/ca.pem" node --test sdk-client.test.mjs schemas.test.mjs
