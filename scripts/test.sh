@@ -75,10 +75,11 @@ step tsan scripts/tsan.sh
 step fuzz-rpc tests/fuzz/run.sh 30
 step mcp-conformance-and-sdk tests/mcp-node/run.sh "$top/build"
 
-# The simulator's key and the MCP tests' bearer token must not appear in anything any step printed.
+# The simulator's key, the MCP tests' bearer token and the config tests' token must not
+# appear in anything any step printed.
 no_key_in_logs() {
 	local hits
-	hits=$(grep -lE "pdsim-test-token|mcp-test-token-5f1c" "$logs"/*.log |
+	hits=$(grep -lE "pdsim-test-token|mcp-test-token-5f1c|cfg-test-token-9d2e" "$logs"/*.log |
 		grep -v "/no-key-in-logs.log$" || true)
 	[[ -z $hits ]] || { echo "a secret appears in: $hits"; return 1; }
 	echo "no step log contains a secret ($(ls "$logs"/*.log | wc -l) logs checked)"

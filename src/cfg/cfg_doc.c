@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cfg__wipe(void *p, size_t n)
+void cfg_wipe(void *p, size_t n)
 {
 	volatile unsigned char *v = p;
 
@@ -36,7 +36,7 @@ void cfg__wipe(void *p, size_t n)
 static void entry_free(struct cfg_entry *e)
 {
 	if (e->value)
-		cfg__wipe(e->value, strlen(e->value));
+		cfg_wipe(e->value, strlen(e->value));
 	mem_free(e->key);
 	mem_free(e->value);
 	e->key = e->value = NULL;
@@ -93,7 +93,7 @@ enum pdb_rc cfg__doc_put(struct cfg_doc *d, const char *key, const char *value, 
 		e = &d->e[d->n++];
 		e->key = k;
 	} else {
-		cfg__wipe(e->value, strlen(e->value));
+		cfg_wipe(e->value, strlen(e->value));
 		mem_free(e->value);
 	}
 	e->value = v;
@@ -120,7 +120,7 @@ static bool same_value(const struct cfg_entry *e, const char *canon, const struc
 	if (cfg__unseal_value(seal, e->value, plain, sizeof(plain)))
 		return false; /* cannot tell: replace it */
 	same = !strcmp(plain, canon);
-	cfg__wipe(plain, sizeof(plain));
+	cfg_wipe(plain, sizeof(plain));
 	return same;
 }
 
@@ -145,7 +145,7 @@ enum pdb_rc cfg_doc_set(struct cfg_doc *d, enum cfg_key k, const char *text,
 		if (!rc && (f->flags & CFG_SECRET))
 			d->secret_changed = true;
 	}
-	cfg__wipe(canon, sizeof(canon));
+	cfg_wipe(canon, sizeof(canon));
 	return rc;
 }
 
@@ -259,7 +259,7 @@ static enum pdb_rc check_known(struct cfg_doc *d, struct pdb_err *err)
 		if (strcmp(canon, e->value))
 			rc = cfg__doc_put(d, e->key, canon, false);
 	}
-	cfg__wipe(canon, sizeof(canon));
+	cfg_wipe(canon, sizeof(canon));
 	return rc;
 }
 
@@ -403,7 +403,7 @@ static void pending_free(struct pending *p, size_t n)
 
 	for (i = 0; i < n; i++) {
 		if (p[i].canon) {
-			cfg__wipe(p[i].canon, strlen(p[i].canon));
+			cfg_wipe(p[i].canon, strlen(p[i].canon));
 			mem_free(p[i].canon);
 		}
 		p[i] = (struct pending){0};
@@ -447,7 +447,7 @@ static enum pdb_rc import_line(const char *s, size_t n, size_t no, struct pendin
 	while (vlen && space(*v))
 		v++, vlen--;
 	if (p[k].canon) {
-		cfg__wipe(p[k].canon, strlen(p[k].canon));
+		cfg_wipe(p[k].canon, strlen(p[k].canon));
 		mem_free(p[k].canon);
 	}
 	p[k] = (struct pending){.given = true, .unset = !vlen};
@@ -460,12 +460,12 @@ static enum pdb_rc import_line(const char *s, size_t n, size_t no, struct pendin
 	if (!text)
 		return pdb_err_set(err, PDB_E_NOMEM, "out of memory");
 	rc = cfg_check(k, text, canon, &why);
-	cfg__wipe(text, vlen);
+	cfg_wipe(text, vlen);
 	mem_free(text);
 	if (rc)
 		return pdb_err_set(err, rc, "line %zu: %s", no, pdb_err_text(&why));
 	p[k].canon = mem_strdup(canon);
-	cfg__wipe(canon, sizeof(canon));
+	cfg_wipe(canon, sizeof(canon));
 	return p[k].canon ? PDB_OK : pdb_err_set(err, PDB_E_NOMEM, "out of memory");
 }
 

@@ -79,9 +79,6 @@ enum pdb_rc cfg__doc_put(struct cfg_doc *d, const char *key, const char *value,
 /* cfg__doc_remove: drop entry @i, wiping its value. */
 void cfg__doc_remove(struct cfg_doc *d, size_t i);
 
-/* cfg__wipe: zero @n bytes at @p in a way the compiler may not remove. */
-void cfg__wipe(void *p, size_t n);
-
 /* cfg__key_ok: @key is a well-formed key name ([a-z0-9_.], not empty, short enough). */
 bool cfg__key_ok(const char *key, size_t len);
 

@@ -139,7 +139,7 @@ static enum pdb_rc mtd_write(struct cfg_store *s, int slot, const uint8_t *rec, 
 		done += (size_t)n;
 	}
 out:
-	cfg__wipe(page, padded);
+	cfg_wipe(page, padded);
 	mem_free(page);
 	return rc;
 }

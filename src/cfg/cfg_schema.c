@@ -392,24 +392,46 @@ static const char *type_name(const struct cfg_field *f)
 	return "?";
 }
 
+/* @s as Markdown table-cell text: '|' would end the cell, '<' start HTML. */
+static enum pdb_rc add_cell(struct buf *out, const char *s)
+{
+	enum pdb_rc rc = PDB_OK;
+
+	for (; !rc && *s; s++) {
+		if (*s == '|')
+			rc = buf_adds(out, ", ");
+		else if (*s == '<')
+			rc = buf_adds(out, "&lt;");
+		else
+			rc = buf_addc(out, *s);
+	}
+	return rc;
+}
+
 /* The "allowed" column: choices, schemes, a range or a length. */
 static enum pdb_rc allowed(const struct cfg_field *f, struct buf *out)
 {
+	enum pdb_rc rc = PDB_OK;
+
+	if (f->form == CFG_F_URL) {
+		rc = buf_adds(out, "scheme ");
+		if (!rc)
+			rc = add_cell(out, f->choices);
+		if (!rc)
+			rc = buf_adds(out, "; ");
+	}
+	if (rc)
+		return rc;
 	switch (f->type) {
 	case CFG_T_STR:
-		if (f->form == CFG_F_URL)
-			return buf_addf(out, "scheme %s; %lld..%lld bytes", f->choices, f->min,
-			                f->max);
 		return buf_addf(out, "%lld..%lld bytes", f->min, f->max);
 	case CFG_T_INT:
 		return buf_addf(out, "%lld..%lld", f->min, f->max);
 	case CFG_T_BOOL:
 		return buf_adds(out, "true, false");
 	case CFG_T_ENUM:
-		return buf_adds(out, f->choices);
+		return add_cell(out, f->choices);
 	case CFG_T_LIST:
-		if (f->form == CFG_F_URL)
-			return buf_addf(out, "scheme %s; 1..%lld items", f->choices, f->max);
 		return buf_addf(out, "1..%lld items", f->max);
 	}
 	return PDB_E_INTERNAL;
@@ -433,10 +455,14 @@ enum pdb_rc cfg_schema_doc(struct buf *out)
 		if (!rc)
 			rc = allowed(f, out);
 		if (!rc)
-			rc = buf_addf(out, " | %s%s%s`%s` | %s%s%s | %s |\n", f->env ? "`" : "",
+			rc = buf_addf(out, " | %s%s%s`%s` | %s%s%s | ", f->env ? "`" : "",
 			              f->env ? f->env : "", f->env ? "`, " : "", env,
 			              f->flag ? "`" : "", f->flag ? f->flag : "-",
-			              f->flag ? "`" : "", f->help);
+			              f->flag ? "`" : "");
+		if (!rc)
+			rc = add_cell(out, f->help);
+		if (!rc)
+			rc = buf_adds(out, " |\n");
 	}
 	return rc;
 }

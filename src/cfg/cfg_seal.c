@@ -183,14 +183,14 @@ enum pdb_rc cfg_seal_init(struct cfg_seal *s, const char *id_file, struct pdb_er
 		                 "/etc/machine-id) to seal secrets with");
 	if (rc)
 		s->source = CFG_ID_NONE;
-	cfg__wipe(id, sizeof(id));
-	cfg__wipe(text, sizeof(text));
+	cfg_wipe(id, sizeof(id));
+	cfg_wipe(text, sizeof(text));
 	return rc;
 }
 
 void cfg_seal_wipe(struct cfg_seal *s)
 {
-	cfg__wipe(s, sizeof(*s));
+	cfg_wipe(s, sizeof(*s));
 }
 
 /* --- values ------------------------------------------------------------------ */
@@ -242,7 +242,7 @@ enum pdb_rc cfg__seal_value(const struct cfg_seal *seal, const char *plain, stru
 	                     TAG_LEN, (const byte *)aad, sizeof(aad) - 1))
 		rc = PDB_E_INTERNAL;
 	wc_AesFree(&aes);
-	cfg__wipe(&aes, sizeof(aes));
+	cfg_wipe(&aes, sizeof(aes));
 	for (i = 0; !rc && i < total; i++) {
 		rc = buf_addc(hex, hexdig[blob[i] >> 4]);
 		if (!rc)
@@ -282,14 +282,14 @@ enum pdb_rc cfg__unseal_value(const struct cfg_seal *seal, const char *hex, char
 	                     (const byte *)aad, sizeof(aad) - 1))
 		rc = PDB_E_CORRUPT;
 	wc_AesFree(&aes);
-	cfg__wipe(&aes, sizeof(aes));
+	cfg_wipe(&aes, sizeof(aes));
 	out[rc ? 0 : n] = '\0';
 	/* Plain text that would not pass as a value is damage, not a value. */
 	for (i = 0; !rc && i < n; i++)
 		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
 			rc = PDB_E_CORRUPT;
 	if (rc)
-		cfg__wipe(out, len);
+		cfg_wipe(out, len);
 	return rc;
 }
 

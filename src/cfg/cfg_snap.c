@@ -47,7 +47,7 @@ struct cfg {
 static void val_free(struct cfg_val *v)
 {
 	if (v->text)
-		cfg__wipe(v->text, strlen(v->text));
+		cfg_wipe(v->text, strlen(v->text));
 	mem_free(v->text);
 	mem_free(v->items);
 }
@@ -185,8 +185,8 @@ static enum pdb_rc resolve(const struct cfg_sources *src, enum cfg_key k, struct
 		if (rc == PDB_E_NOMEM)
 			pdb_err_set(err, rc, "out of memory");
 	}
-	cfg__wipe(plain, sizeof(plain));
-	cfg__wipe(canon, sizeof(canon));
+	cfg_wipe(plain, sizeof(plain));
+	cfg_wipe(canon, sizeof(canon));
 	return rc;
 }
 

@@ -216,7 +216,7 @@ static void scan_free(struct scan *sc)
 
 	for (i = 0; i < 2; i++) {
 		if (sc->raw[i].bytes)
-			cfg__wipe(sc->raw[i].bytes, sc->raw[i].len);
+			cfg_wipe(sc->raw[i].bytes, sc->raw[i].len);
 		mem_free(sc->raw[i].bytes);
 	}
 	memset(sc, 0, sizeof(*sc));
@@ -333,7 +333,7 @@ static enum pdb_rc write_slot(struct cfg_store *s, int slot, const struct buf *r
 static void wipe_free(struct buf *b)
 {
 	if (b->data)
-		cfg__wipe(b->data, b->alloc);
+		cfg_wipe(b->data, b->alloc);
 	buf_free(b);
 }
 
