@@ -6,8 +6,9 @@
 # the unit tests natively, under ASan+UBSan, and under qemu-user for each ARM
 # board, then the checks on the binaries themselves, the integration tests
 # (PagerDuty simulator, MCP transports) on both host builds, the threaded
-# code under ThreadSanitizer, and a bounded libFuzzer run over framing,
-# JSON-RPC and the MCP core. Every step runs even if
+# code under ThreadSanitizer, and bounded libFuzzer runs over framing,
+# JSON-RPC and the MCP core, and over the config store's decoders and
+# import parser. Every step runs even if
 # an earlier one failed; the last line is "N passed, N failed" over the steps
 # and the exit status is non-zero if any step failed.
 # Usage: scripts/test.sh            Logs: build-test/<step>.log
@@ -73,6 +74,7 @@ step integration-host env PDB_BUILD=build python3 -m unittest discover -v -s tes
 step integration-asan-ubsan env PDB_BUILD=build-san python3 -m unittest discover -v -s tests/integration
 step tsan scripts/tsan.sh
 step fuzz-rpc tests/fuzz/run.sh 30
+step fuzz-cfg tests/fuzz/run_cfg.sh 30
 step mcp-conformance-and-sdk tests/mcp-node/run.sh "$top/build"
 
 # The simulator's key, the MCP tests' bearer token and the config tests' token must not
