@@ -114,9 +114,10 @@ enum pdb_rc app_settings_open(struct app_settings *s, const char *config_flag, b
                               struct pdb_err *err) PDB_WARN_UNUSED;
 
 /**
- * app_settings_build: the snapshot over @s's flash layer, the environment
+ * app_settings_build: a new snapshot over @s's flash layer, the environment
  * and @flags; every secret in it is registered with the log for redaction.
- * Returns PDB_OK or the error of cfg_build().
+ * Only a snapshot that built and validated replaces s->cfg (a reload with a
+ * bad value keeps the old one). Returns PDB_OK or the error of cfg_build().
  */
 enum pdb_rc app_settings_build(struct app_settings *s, const struct cfg_flag *flags, size_t n,
                                struct pdb_err *err) PDB_WARN_UNUSED;

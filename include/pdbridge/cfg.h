@@ -229,9 +229,10 @@ void cfg_seal_wipe(struct cfg_seal *s);
 const char *cfg_id_source_name(enum cfg_id_source src);
 
 /**
- * cfg_doc_seal: seal every secret entry of @d that is not sealed yet.
- * Returns PDB_OK, PDB_E_MISSING (no device key), PDB_E_NOMEM or
- * PDB_E_INTERNAL.
+ * cfg_doc_seal: seal every secret entry of @d that is not sealed yet (and
+ * mark the doc secret_changed when one was, so the save rewrites both slots
+ * and no plain copy survives). Returns PDB_OK, PDB_E_MISSING (no device
+ * key), PDB_E_NOMEM or PDB_E_INTERNAL.
  */
 enum pdb_rc cfg_doc_seal(struct cfg_doc *d, const struct cfg_seal *seal,
                          struct pdb_err *err) PDB_WARN_UNUSED;

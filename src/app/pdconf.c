@@ -69,22 +69,28 @@ enum pdb_rc app_settings_build(struct app_settings *s, const struct cfg_flag *fl
 	                          .flags = flags,
 	                          .n_flags = n,
 	                          .seal = s->seal.ok ? &s->seal : NULL};
+	struct cfg *next = NULL;
 	const char *v;
 	enum pdb_rc rc;
 	size_t k;
 
-	cfg_free(s->cfg);
-	s->cfg = NULL;
-	rc = cfg_build(&src, &s->cfg, err);
+	/* Build and check the new snapshot first; the old one stays until it is good. */
+	rc = cfg_build(&src, &next, err);
 	for (k = 0; !rc && k < CFG_KEYS; k++) {
 		if (!(cfg_field((enum cfg_key)k)->flags & CFG_SECRET))
 			continue;
-		v = cfg_str(s->cfg, (enum cfg_key)k);
+		v = cfg_str(next, (enum cfg_key)k);
 		if (v && *v && log_add_secret(v))
 			rc = pdb_err_set(err, PDB_E_TOO_LARGE,
 			                 "too many secrets to redact from the log");
 	}
-	return rc;
+	if (rc) {
+		cfg_free(next);
+		return rc;
+	}
+	cfg_free(s->cfg);
+	s->cfg = next;
+	return PDB_OK;
 }
 
 void app_settings_free(struct app_settings *s)

@@ -315,6 +315,9 @@ enum pdb_rc cfg_doc_seal(struct cfg_doc *d, const struct cfg_seal *seal, struct 
 			rc = pdb_err_set(err, rc, "cannot seal %s", e->key);
 		else
 			rc = cfg__doc_put(d, e->key, buf_cstr(&hex), true);
+		/* The plain copy must leave both slots, as for a changed secret. */
+		if (!rc)
+			d->secret_changed = true;
 	}
 	buf_free(&hex);
 	return rc;

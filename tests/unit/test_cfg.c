@@ -977,6 +977,60 @@ static void a_changed_secret_leaves_no_old_copy(void)
 	rmtmp();
 }
 
+static void sealing_a_plain_secret_later_leaves_no_plain_copy(void)
+{
+	struct cfg_store *s = NULL;
+	struct cfg_seal seal;
+	struct cfg_doc d;
+	struct pdb_err err;
+	char base[96], p[96], bytes[PDB_CFG_RECORD_MAX + 1];
+	bool written, ch;
+	size_t n;
+	int i;
+
+	T_CHECK(mktmp());
+	T_EQ_INT(seal_with(&seal, "id1", "10000000feedf00d"), PDB_OK);
+	path_in(base, sizeof(base), "cfg");
+	T_EQ_INT(cfg_store_open(base, &s, &err), PDB_OK);
+	cfg_doc_init(&d);
+	T_EQ_INT(cfg_doc_set(&d, CFG_TOKEN, "PLAIN-TOKEN", NULL, &ch, &err), PDB_OK);
+	T_EQ_INT(cfg_store_save(s, &d, &written, &err), PDB_OK); /* stored unsealed, both slots */
+	T_EQ_INT(cfg_store_load(s, &d, &err), PDB_OK);
+	T_CHECK(!d.secret_changed);
+	T_EQ_INT(cfg_doc_set(&d, CFG_REGION, "eu", NULL, &ch, &err), PDB_OK);
+	T_EQ_INT(cfg_doc_seal(&d, &seal, &err), PDB_OK);
+	T_CHECK(d.secret_changed); /* sealing is a change of the stored secret */
+	T_EQ_INT(cfg_store_save(s, &d, &written, &err), PDB_OK);
+	for (i = 0; i < 2; i++) {
+		path_in(p, sizeof(p), i ? "cfg.b" : "cfg.a");
+		n = read_file(p, bytes, sizeof(bytes) - 1);
+		T_CHECK(n > 0 && !contains(bytes, n, "PLAIN-TOKEN"));
+		T_CHECK(contains(bytes, n, "region=eu"));
+	}
+	cfg_doc_free(&d);
+	cfg_store_close(s);
+	cfg_seal_wipe(&seal);
+	rmtmp();
+}
+
+static void a_bad_rebuild_leaves_the_old_snapshot_alone(void)
+{
+	struct cfg_sources src = {.getenv = env_get};
+	struct cfg *live, *next = NULL;
+	struct pdb_err err;
+
+	env_clear();
+	env_put("PDBRIDGE_REGION", "eu");
+	T_EQ_INT(cfg_build(&src, &live, &err), PDB_OK);
+	env_clear();
+	env_put("PDBRIDGE_REGION", "mars"); /* a reload that must not go live */
+	T_EQ_INT(cfg_build(&src, &next, &err), PDB_E_INVAL);
+	T_CHECK(!next);
+	T_EQ_STR(cfg_str(live, CFG_REGION), "eu");
+	cfg_free(live);
+	env_clear();
+}
+
 static void records_reject_every_kind_of_damage(void)
 {
 	struct cfg__hdr h;
@@ -1071,6 +1125,9 @@ static const struct t_case cases[] = {
     {"a_damaged_slot_falls_back_and_two_are_reported",
      a_damaged_slot_falls_back_and_two_are_reported},
     {"a_changed_secret_leaves_no_old_copy", a_changed_secret_leaves_no_old_copy},
+    {"sealing_a_plain_secret_later_leaves_no_plain_copy",
+     sealing_a_plain_secret_later_leaves_no_plain_copy},
+    {"a_bad_rebuild_leaves_the_old_snapshot_alone", a_bad_rebuild_leaves_the_old_snapshot_alone},
     {"records_reject_every_kind_of_damage", records_reject_every_kind_of_damage},
     {"allocation_failures_are_survived", allocation_failures_are_survived},
 };
