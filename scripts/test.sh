@@ -67,6 +67,8 @@ step unit-asan-ubsan build_and_ctest --sanitize host
 for board in rpi-4 rpi-zero-2-w rpi-5 generic-armhf rpi-zero-w; do
 	step "unit-qemu-$board" build_and_ctest "$board"
 done
+# Also run by unit-*; here on its own so its log keeps the count of injected faults.
+step power-loss-harness build/tests/test_cfg_power
 step binaries tests/smoke/binaries.sh
 step pdsim-self-test python3 -m unittest discover -s tests/pdsim
 step official-tool-table python3 tests/tools/check_official_table.py --self-test

@@ -537,9 +537,21 @@
 #define PDB_CFG_IMPORT_MAX (64u * 1024u)
 #endif
 
-/* Bytes read from a device-identity source (/proc/cpuinfo is the largest: ~1-4 KiB). */
+/*
+ * Bytes read from a device-identity source (/proc/cpuinfo is the largest:
+ * ~1-4 KiB on a Pi), and the longest identity kept (a serial is 16 hex
+ * digits, a machine-id 32).
+ */
 #ifndef PDB_CFG_ID_READ_MAX
 #define PDB_CFG_ID_READ_MAX (16u * 1024u)
+#endif
+#ifndef PDB_CFG_ID_MAX
+#define PDB_CFG_ID_MAX 128
+#endif
+
+/* Bytes read, or overwritten with zeros, in one go by config import (a stack buffer). */
+#ifndef PDB_CFG_IO_CHUNK
+#define PDB_CFG_IO_CHUNK 4096
 #endif
 
 /* A store or import path (PATH_MAX is 4096; ours are short, and one is formatted into errors). */

@@ -307,7 +307,7 @@ static int act_unset(struct ctx *c)
 /* Read all of @path (at most PDB_CFG_IMPORT_MAX bytes) into @out. */
 static enum pdb_rc read_import(const char *path, struct buf *out, off_t *size, struct pdb_err *err)
 {
-	char chunk[4096];
+	char chunk[PDB_CFG_IO_CHUNK];
 	struct stat st;
 	ssize_t n;
 	enum pdb_rc rc = PDB_OK;
@@ -348,7 +348,7 @@ static enum pdb_rc read_import(const char *path, struct buf *out, off_t *size, s
  */
 static enum pdb_rc wipe_file(const char *path, off_t size, struct pdb_err *err)
 {
-	static const char zeros[4096];
+	static const char zeros[PDB_CFG_IO_CHUNK];
 	char dir[PDB_CFG_PATH_MAX + 1];
 	const char *slash = strrchr(path, '/');
 	off_t done = 0;

@@ -148,7 +148,7 @@ static enum pdb_rc derive(struct cfg_seal *s, const char *id, struct pdb_err *er
 
 enum pdb_rc cfg_seal_init(struct cfg_seal *s, const char *id_file, struct pdb_err *err)
 {
-	char text[PDB_CFG_ID_READ_MAX + 1], id[128];
+	char text[PDB_CFG_ID_READ_MAX + 1], id[PDB_CFG_ID_MAX];
 	enum pdb_rc rc = PDB_E_NOTFOUND;
 	ssize_t n;
 	bool found = false;

@@ -355,6 +355,10 @@ class StatusFromStoreTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         incidents = [r for r in self.sim.requests() if r["path"] == "/incidents"]
         self.assertEqual(incidents[-1]["query"]["service_ids[]"], services[:1])
+        # Debug logging shows requests, never the stored token.
+        p = self.run_cmd(["status"], PDBRIDGE_LOG_LEVEL="debug")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn(TOKEN, p.stdout + p.stderr)
         # The environment beats the stored token.
         p = self.run_cmd(["status"], PAGERDUTY_USER_API_KEY="wrong-key")
         self.assertEqual(p.returncode, 1)
