@@ -475,8 +475,11 @@ static bool verify_secrets(struct ctx *c)
 	enum cfg_key k;
 	size_t i;
 
-	printf("device key: %s\n",
-	       c->set.seal.ok ? cfg_id_source_name(c->set.seal.source) : "none (no identity)");
+	printf("device key: %s%s\n",
+	       c->set.seal.ok ? cfg_id_source_name(c->set.seal.source) : "none (no identity)",
+	       c->set.seal.source == CFG_ID_MACHINE_ID
+	           ? " (on the same card: a copy of the whole card carries its key)"
+	           : "");
 	for (i = 0; i < c->set.doc.n; i++) {
 		const struct cfg_entry *e = &c->set.doc.e[i];
 

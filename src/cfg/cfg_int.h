@@ -99,6 +99,15 @@ enum pdb_rc cfg__seal_value(const struct cfg_seal *seal, const char *plain,
 enum pdb_rc cfg__unseal_value(const struct cfg_seal *seal, const char *hex, char *out,
                               size_t len) PDB_WARN_UNUSED;
 
+/**
+ * cfg__seal_from_text: derive @s from the @n bytes of an identity source as
+ * read from @src (the whole "/proc/cpuinfo" text for CFG_ID_CPUINFO).
+ * Returns PDB_OK, PDB_E_NOTFOUND (no identity in it, or all zeros) or
+ * PDB_E_INTERNAL.
+ */
+enum pdb_rc cfg__seal_from_text(struct cfg_seal *s, enum cfg_id_source src, const char *text,
+                                size_t n, struct pdb_err *err) PDB_WARN_UNUSED;
+
 /* cfg__sealed_ok: @hex has the shape of a sealed value (checked on load). */
 bool cfg__sealed_ok(const char *hex);
 

@@ -146,12 +146,32 @@ static enum pdb_rc derive(struct cfg_seal *s, const char *id, struct pdb_err *er
 	return PDB_OK;
 }
 
+enum pdb_rc cfg__seal_from_text(struct cfg_seal *s, enum cfg_id_source src, const char *text,
+                                size_t n, struct pdb_err *err)
+{
+	char id[PDB_CFG_ID_MAX];
+	bool found;
+	enum pdb_rc rc;
+
+	memset(s, 0, sizeof(*s));
+	/* The same serial from the device tree or from cpuinfo gives the same key. */
+	found = src == CFG_ID_CPUINFO ? cpuinfo_serial(text, id, sizeof(id))
+	                              : normalise(text, n, id, sizeof(id));
+	if (!found)
+		return PDB_E_NOTFOUND;
+	s->source = src;
+	rc = derive(s, id, err);
+	if (rc)
+		s->source = CFG_ID_NONE;
+	cfg_wipe(id, sizeof(id));
+	return rc;
+}
+
 enum pdb_rc cfg_seal_init(struct cfg_seal *s, const char *id_file, struct pdb_err *err)
 {
-	char text[PDB_CFG_ID_READ_MAX + 1], id[PDB_CFG_ID_MAX];
+	char text[PDB_CFG_ID_READ_MAX + 1];
 	enum pdb_rc rc = PDB_E_NOTFOUND;
 	ssize_t n;
-	bool found = false;
 	size_t i;
 
 	memset(s, 0, sizeof(*s));
@@ -160,31 +180,23 @@ enum pdb_rc cfg_seal_init(struct cfg_seal *s, const char *id_file, struct pdb_er
 		if (n < 0)
 			return pdb_err_set(err, PDB_E_IO, "cannot read the device id file %s: %s",
 			                   id_file, strerror(errno));
-		if (!normalise(text, (size_t)n, id, sizeof(id)))
+		rc = cfg__seal_from_text(s, CFG_ID_FILE, text, (size_t)n, err);
+		cfg_wipe(text, sizeof(text));
+		if (rc == PDB_E_NOTFOUND)
 			return pdb_err_set(err, PDB_E_IO, "the device id file %s holds no identity",
 			                   id_file);
-		s->source = CFG_ID_FILE;
-		found = true;
+		return rc;
 	}
-	for (i = 0; !found && i < sizeof(sources) / sizeof(sources[0]); i++) {
+	for (i = 0; rc == PDB_E_NOTFOUND && i < sizeof(sources) / sizeof(sources[0]); i++) {
 		n = read_small(sources[i].path, text, sizeof(text));
-		if (n <= 0)
-			continue;
-		found = sources[i].src == CFG_ID_CPUINFO
-		            ? cpuinfo_serial(text, id, sizeof(id))
-		            : normalise(text, (size_t)n, id, sizeof(id));
-		s->source = sources[i].src;
+		if (n > 0)
+			rc = cfg__seal_from_text(s, sources[i].src, text, (size_t)n, err);
 	}
-	if (found)
-		rc = derive(s, id, err);
-	else
-		rc = pdb_err_set(err, PDB_E_NOTFOUND,
-		                 "no device identity (device-tree serial, /proc/cpuinfo Serial, "
-		                 "/etc/machine-id) to seal secrets with");
-	if (rc)
-		s->source = CFG_ID_NONE;
-	cfg_wipe(id, sizeof(id));
 	cfg_wipe(text, sizeof(text));
+	if (rc == PDB_E_NOTFOUND)
+		return pdb_err_set(err, rc,
+		                   "no device identity (device-tree serial, /proc/cpuinfo Serial, "
+		                   "/etc/machine-id) to seal secrets with");
 	return rc;
 }
 

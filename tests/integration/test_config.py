@@ -197,6 +197,23 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(os.path.dirname(self.store))),
                          ["config.bin.a", "config.bin.b"])  # no temporary file left
 
+    def test_a_slot_others_can_read_loads_with_a_warning_and_is_rewritten_private(self):
+        self.ok("set", "region", "eu")
+        for f in self.slot_files():
+            os.chmod(f, 0o644)
+        p = self.config("get", "region")
+        self.assertEqual(p.stdout, "eu\n")
+        self.assertIn("readable by others", p.stderr)
+        self.ok("set", "token", "-", stdin=SECRET)  # a secret change rewrites both slots
+        for f in self.slot_files():
+            self.assertEqual(stat.S_IMODE(os.stat(f).st_mode), 0o600)
+
+    def test_the_board_identity_is_used_without_the_test_hook(self):
+        env = self.env(PDBRIDGE_DEVICE_ID_FILE=None)
+        out = self.ok("verify", env=env)
+        self.assertRegex(out, r"device key: (device-tree serial-number|/proc/cpuinfo Serial|"
+                              r"/etc/machine-id|none \(no identity\))")
+
     # --- import, export -------------------------------------------------------------
 
     def test_import_stores_and_wipes_the_source(self):

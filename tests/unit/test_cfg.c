@@ -842,6 +842,46 @@ static void device_identity_is_normalised_and_checked(void)
 	rmtmp();
 }
 
+/* What /proc/cpuinfo says on a Raspberry Pi 4 (64-bit OS), and on a PC. */
+static const char cpuinfo_pi[] = "processor\t: 0\nBogoMIPS\t: 108.00\n"
+                                 "Features\t: fp asimd evtstrm crc32 cpuid\n"
+                                 "CPU implementer\t: 0x41\n\n"
+                                 "Revision\t: c03114\nSerial\t\t: 10000000ABCDEF01\n"
+                                 "Model\t\t: Raspberry Pi 4 Model B Rev 1.4\n";
+static const char cpuinfo_pc[] = "processor\t: 0\nflags\t\t: fpu vme serialize sha_ni\n"
+                                 "model name\t: Some CPU\n";
+
+static void board_identities_from_their_real_formats(void)
+{
+	static const char dt[] = "10000000abcdef01\0"; /* device tree: NUL-terminated */
+	struct cfg_seal from_dt, from_cpuinfo, other;
+	struct pdb_err err;
+
+	T_EQ_INT(cfg__seal_from_text(&from_dt, CFG_ID_DEVICE_TREE, dt, sizeof(dt) - 1, &err),
+	         PDB_OK);
+	T_EQ_INT(cfg__seal_from_text(&from_cpuinfo, CFG_ID_CPUINFO, cpuinfo_pi,
+	                             sizeof(cpuinfo_pi) - 1, &err),
+	         PDB_OK);
+	T_EQ_INT(from_cpuinfo.source, CFG_ID_CPUINFO);
+	/* one board, two ways to read its serial, one key */
+	T_CHECK(!memcmp(from_dt.key, from_cpuinfo.key, sizeof(from_dt.key)));
+	T_EQ_INT(
+	    cfg__seal_from_text(&other, CFG_ID_CPUINFO, cpuinfo_pc, sizeof(cpuinfo_pc) - 1, &err),
+	    PDB_E_NOTFOUND); /* "serialize" in the flags is not a serial */
+	T_CHECK(!other.ok);
+	T_EQ_INT(
+	    cfg__seal_from_text(&other, CFG_ID_CPUINFO, "Serial\t\t: 0000000000000000\n", 27, &err),
+	    PDB_E_NOTFOUND); /* some boards report zeros */
+	T_EQ_INT(cfg__seal_from_text(&other, CFG_ID_MACHINE_ID,
+	                             "3d1219c7c4c5404aaa1f6d2a48adfda4\n", 33, &err),
+	         PDB_OK);
+	T_CHECK(memcmp(other.key, from_dt.key, sizeof(other.key)));
+	T_EQ_STR(cfg_id_source_name(CFG_ID_CPUINFO), "/proc/cpuinfo Serial");
+	cfg_seal_wipe(&from_dt);
+	cfg_seal_wipe(&from_cpuinfo);
+	cfg_seal_wipe(&other);
+}
+
 /* --- the file store ------------------------------------------------------------------------ */
 
 static void file_store_writes_two_private_slots_and_only_on_change(void)
@@ -1120,6 +1160,7 @@ static const struct t_case cases[] = {
     {"typed_readers", typed_readers},
     {"sealed_secrets_open_only_on_their_device", sealed_secrets_open_only_on_their_device},
     {"device_identity_is_normalised_and_checked", device_identity_is_normalised_and_checked},
+    {"board_identities_from_their_real_formats", board_identities_from_their_real_formats},
     {"file_store_writes_two_private_slots_and_only_on_change",
      file_store_writes_two_private_slots_and_only_on_change},
     {"a_damaged_slot_falls_back_and_two_are_reported",
