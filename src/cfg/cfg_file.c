@@ -14,7 +14,7 @@
  *
  * A stale <slot>.tmp left by a cut is removed before the next write. A slot
  * file readable by group or others still loads, with a warning: it holds
- * secrets, and the next save rewrites it as 0600.
+ * secrets. Whenever a slot is written it is a new 0600 file.
  */
 #include "cfg_int.h"
 
