@@ -6,8 +6,9 @@
 # the unit tests natively, under ASan+UBSan, and under qemu-user for each ARM
 # board, then the checks on the binaries themselves, the integration tests
 # (PagerDuty simulator, MCP transports) on both host builds, the threaded
-# code under ThreadSanitizer, and a bounded libFuzzer run over framing,
-# JSON-RPC and the MCP core. Every step runs even if
+# code under ThreadSanitizer, and bounded libFuzzer runs over framing,
+# JSON-RPC and the MCP core, and over the config store's decoders and
+# import parser. Every step runs even if
 # an earlier one failed; the last line is "N passed, N failed" over the steps
 # and the exit status is non-zero if any step failed.
 # Usage: scripts/test.sh            Logs: build-test/<step>.log
@@ -66,6 +67,8 @@ step unit-asan-ubsan build_and_ctest --sanitize host
 for board in rpi-4 rpi-zero-2-w rpi-5 generic-armhf rpi-zero-w; do
 	step "unit-qemu-$board" build_and_ctest "$board"
 done
+# Also run by unit-*; here on its own so its log keeps the count of injected faults.
+step power-loss-harness build/tests/test_cfg_power
 step binaries tests/smoke/binaries.sh
 step pdsim-self-test python3 -m unittest discover -s tests/pdsim
 step official-tool-table python3 tests/tools/check_official_table.py --self-test
@@ -73,12 +76,14 @@ step integration-host env PDB_BUILD=build python3 -m unittest discover -v -s tes
 step integration-asan-ubsan env PDB_BUILD=build-san python3 -m unittest discover -v -s tests/integration
 step tsan scripts/tsan.sh
 step fuzz-rpc tests/fuzz/run.sh 30
+step fuzz-cfg tests/fuzz/run_cfg.sh 30
 step mcp-conformance-and-sdk tests/mcp-node/run.sh "$top/build"
 
-# The simulator's key and the MCP tests' bearer token must not appear in anything any step printed.
+# The simulator's key, the MCP tests' bearer token and the config tests' token must not
+# appear in anything any step printed.
 no_key_in_logs() {
 	local hits
-	hits=$(grep -lE "pdsim-test-token|mcp-test-token-5f1c" "$logs"/*.log |
+	hits=$(grep -lE "pdsim-test-token|mcp-test-token-5f1c|cfg-test-token-9d2e" "$logs"/*.log |
 		grep -v "/no-key-in-logs.log$" || true)
 	[[ -z $hits ]] || { echo "a secret appears in: $hits"; return 1; }
 	echo "no step log contains a secret ($(ls "$logs"/*.log | wc -l) logs checked)"

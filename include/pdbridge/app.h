@@ -8,6 +8,7 @@
 #ifndef PDBRIDGE_APP_H
 #define PDBRIDGE_APP_H
 
+#include <pdbridge/cfg.h>
 #include <pdbridge/err.h>
 #include <pdbridge/limits.h>
 #include <pdbridge/mcp.h>
@@ -52,13 +53,21 @@ struct app_opt {
 enum pdb_rc app_parse_opts(const struct app_opt *opts, size_t n, int argc, char **argv,
                            struct pdb_err *err) PDB_WARN_UNUSED;
 
+/**
+ * app_parse_args: as app_parse_opts(), and words that are not options go
+ * into @pos in order ("-" is a word; "--" ends the options).
+ */
+enum pdb_rc app_parse_args(const struct app_opt *opts, size_t n, int argc, char **argv,
+                           struct app_list *pos, struct pdb_err *err) PDB_WARN_UNUSED;
+
 /* app_print_opts: one help line per option. */
 void app_print_opts(FILE *out, const struct app_opt *opts, size_t n);
 
-/* --- PagerDuty settings: flag > environment > default (pdconf.c) ------------ */
+/* --- settings: flag > environment > flash > default (pdconf.c) ---------------- */
 
 /* The PagerDuty options every subcommand that talks to PagerDuty takes. */
 struct app_pd_flags {
+	const char *config; /* the config store; not a setting itself */
 	const char *region;
 	const char *api_host;
 	const char *ca_file;
@@ -69,6 +78,8 @@ struct app_pd_flags {
 /* The option rows for @f, to be placed in a subcommand's table. */
 /* clang-format off */
 #define APP_PD_OPTS(f) \
+	{"config", APP_OPT_STRING, &(f)->config, "PATH", \
+	 "config store (default: $PDBRIDGE_CONFIG, else the board's)"}, \
 	{"region", APP_OPT_STRING, &(f)->region, "us|eu", "PagerDuty region (default us)"}, \
 	{"api-host", APP_OPT_STRING, &(f)->api_host, "URL", "API base URL, overrides --region"}, \
 	{"ca-file", APP_OPT_STRING, &(f)->ca_file, "PEM", "CA bundle that verifies PagerDuty"}, \
@@ -77,14 +88,68 @@ struct app_pd_flags {
 	{"from", APP_OPT_STRING, &(f)->from_email, "EMAIL", "From address for writes"}
 /* clang-format on */
 
+/*
+ * Everything one command's settings come from: the store, its document (the
+ * flash layer), this device's sealing key and the snapshot built over them.
+ * Caller-owned; app_settings_free() releases it.
+ */
+struct app_settings {
+	struct cfg_store *store;
+	struct cfg_doc doc;   /* the flash layer, as stored */
+	struct cfg_seal seal; /* seal.ok is false on a device without an identity */
+	struct cfg *cfg;      /* NULL until app_settings_build() */
+};
+
+/* app_store_spec: @flag, else $PDBRIDGE_CONFIG, else the board's config.path. */
+const char *app_store_spec(const char *flag);
+
 /**
- * app_pd_conf: the client settings from @f, then the environment
- * (PAGERDUTY_USER_API_KEY, PAGERDUTY_API_HOST, PDBRIDGE_REGION,
- * PDBRIDGE_CA_FILE, PDBRIDGE_FROM_EMAIL), then defaults. Strings are
- * borrowed from argv and the environment. Returns PDB_OK or PDB_E_INVAL.
+ * app_settings_open: open the store named by @config_flag (app_store_spec),
+ * load its newest valid record and derive the device key (from
+ * $PDBRIDGE_DEVICE_ID_FILE when set). @editing: a store with no valid slot
+ * is reported as a warning and edited from empty, instead of failing.
+ * Returns PDB_OK or the error of cfg_store_load() / cfg_seal_init().
+ */
+enum pdb_rc app_settings_open(struct app_settings *s, const char *config_flag, bool editing,
+                              struct pdb_err *err) PDB_WARN_UNUSED;
+
+/**
+ * app_settings_build: a new snapshot over @s's flash layer, the environment
+ * and @flags; every secret in it is registered with the log for redaction.
+ * Only a snapshot that built and validated replaces s->cfg (a reload with a
+ * bad value keeps the old one). Returns PDB_OK or the error of cfg_build().
+ */
+enum pdb_rc app_settings_build(struct app_settings *s, const struct cfg_flag *flags, size_t n,
+                               struct pdb_err *err) PDB_WARN_UNUSED;
+
+/* app_settings_free: release everything (secrets wiped); safe on a zeroed struct. */
+void app_settings_free(struct app_settings *s);
+
+/*
+ * app_pd_flags_to_cfg: the flags of @f as layers, appended at @out[*@n]
+ * (*@n grows). A command's flag array needs one row per key at most:
+ * struct cfg_flag flags[CFG_KEYS].
+ */
+void app_pd_flags_to_cfg(const struct app_pd_flags *f, struct cfg_flag *out, size_t *n);
+
+/**
+ * app_pd_conf_from: the client settings of snapshot @c. Strings are borrowed
+ * from @c. Returns PDB_OK or PDB_E_AUTH ("token sealed for another device").
+ */
+enum pdb_rc app_pd_conf_from(const struct cfg *c, struct pd_conf *conf,
+                             struct pdb_err *err) PDB_WARN_UNUSED;
+
+/**
+ * app_pd_conf: app_settings_open() + app_settings_build() over @f, then
+ * app_pd_conf_from(). The snapshot is kept until the process exits (its
+ * strings back @conf for the life of the server); for commands that build
+ * their settings once. Returns as those functions.
  */
 enum pdb_rc app_pd_conf(const struct app_pd_flags *f, struct pd_conf *conf,
                         struct pdb_err *err) PDB_WARN_UNUSED;
+
+/* app_cmd_config: `pdbridge config ACTION ...`. */
+int app_cmd_config(int argc, char **argv);
 
 /* --- the MCP server (cmd_mcp.c) ---------------------------------------------- */
 

@@ -540,4 +540,115 @@
 /* Random bytes in an Mcp-Session-Id (hex-encoded: twice as many characters). */
 #define PDB_TR_SESSION_ID_BYTES 16
 
+/* --- cfg: settings and the flash store --------------------------------- */
+
+/*
+ * Longest setting name ("watch.escalation_policies" is 25) and the longest
+ * value text. A value is one line a person types or an import file holds;
+ * the largest real one is a tools.allow list naming most of the 103 tools
+ * (about 3 KiB).
+ */
+#ifndef PDB_CFG_KEY_MAX
+#define PDB_CFG_KEY_MAX 64
+#endif
+#ifndef PDB_CFG_VALUE_MAX
+#define PDB_CFG_VALUE_MAX 4096
+#endif
+#if PDB_CFG_VALUE_MAX < PDB_SECRET_MAX || PDB_CFG_VALUE_MAX > 65536
+#error "PDB_CFG_VALUE_MAX must hold a secret and stay below 64 KiB"
+#endif
+
+/*
+ * Single words (PagerDuty IDs, tool names, MQTT client and node ids): one
+ * rule for all of them, short enough to be an ID, long enough for any tool
+ * name. Must fit a decoded PagerDuty ID field.
+ */
+#ifndef PDB_CFG_WORD_MAX
+#define PDB_CFG_WORD_MAX 63
+#endif
+#if PDB_CFG_WORD_MAX >= PDB_PD_ID_MAX
+#error "PDB_CFG_WORD_MAX must fit PDB_PD_ID_MAX (a watched ID is copied into one)"
+#endif
+
+/* Items in one list setting (tools.allow may name every tool of the catalog). */
+#ifndef PDB_CFG_LIST_MAX
+#define PDB_CFG_LIST_MAX 128
+#endif
+
+/*
+ * Entries one stored document keeps: every schema key plus room for keys a
+ * newer pdbridge wrote (preserved, never dropped, on the way through).
+ */
+#ifndef PDB_CFG_ENTRIES_MAX
+#define PDB_CFG_ENTRIES_MAX 64
+#endif
+
+/*
+ * The stored payload ("key=value\0" entries) and the whole record (the
+ * 32-byte header plus the payload). 16 KiB holds every key at a realistic
+ * length with sealed secrets, fits one erase block of any NOR chip (4-64
+ * KiB), and is read into memory whole.
+ */
+#ifndef PDB_CFG_PAYLOAD_MAX
+#define PDB_CFG_PAYLOAD_MAX (16u * 1024u)
+#endif
+#define PDB_CFG_RECORD_MAX (PDB_CFG_PAYLOAD_MAX + 32u)
+#if PDB_CFG_PAYLOAD_MAX < 2u * PDB_CFG_VALUE_MAX || PDB_CFG_PAYLOAD_MAX > 1024u * 1024u
+#error "PDB_CFG_PAYLOAD_MAX must hold two full values and stay below 1 MiB"
+#endif
+
+/*
+ * Raw MTD geometry the store accepts: an erase block up to 1 MiB (large
+ * NAND), a write unit up to 16 KiB (NAND page). Larger values mean a device
+ * this backend was not written for.
+ */
+#ifndef PDB_CFG_MTD_ERASE_MAX
+#define PDB_CFG_MTD_ERASE_MAX (1024u * 1024u)
+#endif
+#ifndef PDB_CFG_MTD_WRITE_MAX
+#define PDB_CFG_MTD_WRITE_MAX (16u * 1024u)
+#endif
+
+/*
+ * An import file (key=value lines dropped on the boot partition): a full
+ * config with comments is a few KiB; anything near this is not one.
+ */
+#ifndef PDB_CFG_IMPORT_MAX
+#define PDB_CFG_IMPORT_MAX (64u * 1024u)
+#endif
+
+/*
+ * Bytes read from a device-identity source (/proc/cpuinfo is the largest:
+ * ~1-4 KiB on a Pi), and the longest identity kept (a serial is 16 hex
+ * digits, a machine-id 32).
+ */
+#ifndef PDB_CFG_ID_READ_MAX
+#define PDB_CFG_ID_READ_MAX (16u * 1024u)
+#endif
+#ifndef PDB_CFG_ID_MAX
+#define PDB_CFG_ID_MAX 128
+#endif
+
+/* Bytes read, or overwritten with zeros, in one go by config import (a stack buffer). */
+#ifndef PDB_CFG_IO_CHUNK
+#define PDB_CFG_IO_CHUNK 4096
+#endif
+
+/* A store or import path (PATH_MAX is 4096; ours are short, and one is formatted into errors). */
+#ifndef PDB_CFG_PATH_MAX
+#define PDB_CFG_PATH_MAX 512
+#endif
+
+/*
+ * poll.interval bounds, in seconds. PagerDuty allows about 960 REST calls a
+ * minute per key and one poll makes a few; 10 s leaves the key room for MCP
+ * tools. A display older than an hour says nothing useful.
+ */
+#ifndef PDB_POLL_INTERVAL_MIN_S
+#define PDB_POLL_INTERVAL_MIN_S 10
+#endif
+#ifndef PDB_POLL_INTERVAL_MAX_S
+#define PDB_POLL_INTERVAL_MAX_S 3600
+#endif
+
 #endif /* PDBRIDGE_LIMITS_H */

@@ -217,27 +217,74 @@ static enum pdb_rc take_snapshot(struct pd_client *c, const struct pd_watch *w, 
 	return PDB_OK;
 }
 
-static struct pd_ids ids_of(const struct app_list *l)
+/* The values of a repeated flag as one list value ("A,B"), a flag layer of @k. */
+static void list_flag(const struct app_list *l, enum cfg_key k, const char *name, char *buf,
+                      size_t len, struct cfg_flag *out, size_t *n)
 {
-	return (struct pd_ids){.v = l->v, .n = l->n};
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < l->n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "", l->v[i]);
+	out[(*n)++] = (struct cfg_flag){k, buf, name};
+}
+
+/* A watch list of snapshot @c: the items borrowed from it, into @ids. */
+static struct pd_ids watch_list(const struct cfg *c, enum cfg_key k,
+                                const char *ids[PDB_WATCH_IDS_MAX])
+{
+	return (struct pd_ids){.v = ids, .n = cfg_list(c, k, ids, PDB_WATCH_IDS_MAX)};
+}
+
+/* Settings of every layer; the watch lists take their flags as list values. */
+static enum pdb_rc settings(struct app_settings *set, const struct app_pd_flags *pf,
+                            const struct app_list lists[4], struct pdb_err *err)
+{
+	static const struct {
+		enum cfg_key key;
+		const char *flag;
+	} watch[4] = {
+	    {CFG_WATCH_ESCALATION_POLICIES, "--escalation-policy"},
+	    {CFG_WATCH_SCHEDULES, "--schedule"},
+	    {CFG_WATCH_SERVICES, "--service"},
+	    {CFG_WATCH_TEAMS, "--team"},
+	};
+	static char joined[4][PDB_CFG_VALUE_MAX + 1];
+	struct cfg_flag flags[CFG_KEYS];
+	enum log_level lvl;
+	size_t n = 0, i;
+	enum pdb_rc rc;
+
+	app_pd_flags_to_cfg(pf, flags, &n);
+	for (i = 0; i < 4; i++)
+		list_flag(&lists[i], watch[i].key, watch[i].flag, joined[i], sizeof(joined[i]),
+		          flags, &n);
+	rc = app_settings_open(set, pf->config, false, err);
+	if (!rc)
+		rc = app_settings_build(set, flags, n, err);
+	if (!rc && !log_parse_level(cfg_str(set->cfg, CFG_LOG_LEVEL), &lvl))
+		log_set_level(lvl);
+	return rc;
 }
 
 int app_cmd_status(int argc, char **argv)
 {
-	static struct snapshot snap; /* ~50 KiB: off the stack of small boards */
-	static struct app_list eps, schedules, services, teams;
+	static struct snapshot snap;     /* ~50 KiB: off the stack of small boards */
+	static struct app_list lists[4]; /* policies, schedules, services, teams */
+	static const char *ids[4][PDB_WATCH_IDS_MAX];
 	struct app_pd_flags pf = {0};
 	bool json = false, help = false;
 	const struct app_opt opts[] = {
 	    {"json", APP_OPT_FLAG, &json, NULL, "print one JSON object instead of text"},
-	    {"escalation-policy", APP_OPT_LIST, &eps, "ID", "only this policy (repeatable)"},
-	    {"schedule", APP_OPT_LIST, &schedules, "ID", "only this schedule (repeatable)"},
-	    {"service", APP_OPT_LIST, &services, "ID", "incidents of this service (repeatable)"},
-	    {"team", APP_OPT_LIST, &teams, "ID", "incidents of this team (repeatable)"},
+	    {"escalation-policy", APP_OPT_LIST, &lists[0], "ID", "only this policy (repeatable)"},
+	    {"schedule", APP_OPT_LIST, &lists[1], "ID", "only this schedule (repeatable)"},
+	    {"service", APP_OPT_LIST, &lists[2], "ID", "incidents of this service (repeatable)"},
+	    {"team", APP_OPT_LIST, &lists[3], "ID", "incidents of this team (repeatable)"},
 	    APP_PD_OPTS(&pf),
 	    {"help", APP_OPT_FLAG, &help, NULL, "this text"},
 	};
 	const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
+	struct app_settings set = {0};
 	struct pd_client *client = NULL;
 	struct pd_watch watch = {0};
 	struct pd_conf conf;
@@ -252,16 +299,17 @@ int app_cmd_status(int argc, char **argv)
 		app_print_opts(help ? stdout : stderr, opts, n_opts);
 		return help ? APP_EXIT_OK : APP_EXIT_USAGE;
 	}
-	watch.escalation_policies = ids_of(&eps);
-	watch.schedules = ids_of(&schedules);
-	watch.services = ids_of(&services);
-	watch.teams = ids_of(&teams);
 	if (pd_global_init()) {
 		pdb_err_set(&err, PDB_E_TLS, "cannot initialise the HTTPS client");
 		goto out;
 	}
-	if (app_pd_conf(&pf, &conf, &err) || pd_client_new(&conf, &client, &err) ||
-	    take_snapshot(client, &watch, &snap, &err))
+	if (settings(&set, &pf, lists, &err) || app_pd_conf_from(set.cfg, &conf, &err))
+		goto out;
+	watch.escalation_policies = watch_list(set.cfg, CFG_WATCH_ESCALATION_POLICIES, ids[0]);
+	watch.schedules = watch_list(set.cfg, CFG_WATCH_SCHEDULES, ids[1]);
+	watch.services = watch_list(set.cfg, CFG_WATCH_SERVICES, ids[2]);
+	watch.teams = watch_list(set.cfg, CFG_WATCH_TEAMS, ids[3]);
+	if (pd_client_new(&conf, &client, &err) || take_snapshot(client, &watch, &snap, &err))
 		goto out;
 	if (json) {
 		if (print_json(&snap)) {
@@ -277,5 +325,6 @@ out:
 		fprintf(stderr, "pdbridge status: %s\n", pdb_err_text(&err));
 	pd_client_free(client);
 	pd_global_cleanup();
+	app_settings_free(&set);
 	return status;
 }

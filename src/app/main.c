@@ -21,6 +21,8 @@ static int cmd_help(int argc, char **argv);
 
 static const struct app_cmd commands[] = {
     {"help", "--help", "list the subcommands", cmd_help},
+    {"config", NULL, "show and change the stored settings (show, get, set, import, ...)",
+     app_cmd_config},
     {"mcp", NULL, "serve MCP on stdio (an MCP client's command)", app_cmd_mcp},
     {"serve", NULL, "serve MCP on TCP and Streamable HTTP (--listen URL)", app_cmd_serve},
     {"status", NULL, "print who is on call now and the open incidents", app_cmd_status},

@@ -4,7 +4,9 @@
  *
  * Each subcommand declares its options as rows (name, kind, target, help);
  * parsing and the usage text both come from that table, so they cannot
- * disagree. "--name value" and "--name=value" are both accepted.
+ * disagree. "--name value" and "--name=value" are both accepted; words that
+ * are not options ("-" included) are positional arguments where a command
+ * takes them, and "--" ends the options.
  */
 #include <pdbridge/app.h>
 
@@ -47,14 +49,41 @@ static enum pdb_rc store(const struct app_opt *o, const char *value, struct pdb_
 enum pdb_rc app_parse_opts(const struct app_opt *opts, size_t n, int argc, char **argv,
                            struct pdb_err *err)
 {
+	return app_parse_args(opts, n, argc, argv, NULL, err);
+}
+
+/* A word that is not an option: kept in @pos, or refused when there is no @pos. */
+static enum pdb_rc positional(struct app_list *pos, const char *arg, struct pdb_err *err)
+{
+	if (!pos)
+		return pdb_err_set(err, PDB_E_INVAL, "unexpected argument '%s'", arg);
+	if (pos->n == PDB_WATCH_IDS_MAX)
+		return pdb_err_set(err, PDB_E_TOO_LARGE, "too many arguments");
+	pos->v[pos->n++] = arg;
+	return PDB_OK;
+}
+
+enum pdb_rc app_parse_args(const struct app_opt *opts, size_t n, int argc, char **argv,
+                           struct app_list *pos, struct pdb_err *err)
+{
 	const struct app_opt *o;
 	const char *arg, *eq, *value;
+	bool only_words = false;
+	enum pdb_rc rc;
 	int i;
 
 	for (i = 1; i < argc; i++) {
 		arg = argv[i];
-		if (strncmp(arg, "--", 2))
-			return pdb_err_set(err, PDB_E_INVAL, "unexpected argument '%s'", arg);
+		if (!only_words && pos && !strcmp(arg, "--")) {
+			only_words = true; /* "--" ends the options: a value may start with "--" */
+			continue;
+		}
+		if (only_words || strncmp(arg, "--", 2)) {
+			rc = positional(pos, arg, err);
+			if (rc)
+				return rc;
+			continue;
+		}
 		arg += 2;
 		eq = strchr(arg, '=');
 		o = find_opt(opts, n, arg, eq ? (size_t)(eq - arg) : strlen(arg));

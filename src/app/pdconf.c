@@ -1,62 +1,163 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * pdconf.c - PagerDuty client settings for the subcommands: a flag wins over
- * the environment, which wins over the default.
+ * pdconf.c - where every command's settings come from: a flag wins over the
+ * environment, which wins over the flash config, which wins over the
+ * built-in default (the layering itself is cfg's; this file picks the store,
+ * the device key and the flags, and turns a snapshot into a PagerDuty client
+ * configuration).
  *
  * The variable names are the official PagerDuty MCP server's where it has
- * one (PAGERDUTY_USER_API_KEY, PAGERDUTY_API_HOST), so an existing setup
+ * one (PAGERDUTY_USER_API_KEY, PAGERDUTY_API_HOST), then PDBRIDGE_<KEY> for
+ * every key (PDBRIDGE_REGION, PDBRIDGE_CA_FILE, ...), so an existing setup
  * works unchanged. The token has no flag on purpose: a flag would put it in
  * the shell history and in /proc/<pid>/cmdline for every user to read.
  */
 #include <pdbridge/app.h>
+#include <pdbridge/log.h>
+
+#include "build_info.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* One setting: the flag value, then the first environment variable set. */
-struct setting {
-	const char *const *flag;
-	const char *env[2];
-	const char **dst;
-};
-
-static const char *pick(const char *flag, const char *const env[2])
+const char *app_store_spec(const char *flag)
 {
-	const char *v;
-	size_t i;
+	const char *env = getenv("PDBRIDGE_CONFIG");
 
 	if (flag && *flag)
 		return flag;
-	for (i = 0; i < 2 && env[i]; i++) {
-		v = getenv(env[i]);
-		if (v && *v)
-			return v;
+	return env && *env ? env : PDB_CONFIG_PATH;
+}
+
+static const char *env_get(const char *name)
+{
+	return getenv(name);
+}
+
+enum pdb_rc app_settings_open(struct app_settings *s, const char *config_flag, bool editing,
+                              struct pdb_err *err)
+{
+	const char *id_file = getenv("PDBRIDGE_DEVICE_ID_FILE");
+	struct pdb_err why;
+	enum pdb_rc rc;
+
+	memset(s, 0, sizeof(*s));
+	cfg_doc_init(&s->doc);
+	rc = cfg_store_open(app_store_spec(config_flag), &s->store, err);
+	if (!rc)
+		rc = cfg_store_load(s->store, &s->doc, err);
+	if (rc == PDB_E_CORRUPT && editing) {
+		LOG_WARN("config", "%s; starting from an empty config", pdb_err_text(err));
+		pdb_err_clear(err);
+		rc = PDB_OK;
 	}
-	return NULL;
+	if (rc)
+		return rc;
+	/* No identity at all is not an error: secrets then stay unsealed or unreadable. */
+	pdb_err_clear(&why);
+	rc = cfg_seal_init(&s->seal, id_file && *id_file ? id_file : NULL, &why);
+	if (rc == PDB_E_NOTFOUND)
+		return PDB_OK;
+	return rc ? pdb_err_set(err, rc, "%s", pdb_err_text(&why)) : PDB_OK;
+}
+
+enum pdb_rc app_settings_build(struct app_settings *s, const struct cfg_flag *flags, size_t n,
+                               struct pdb_err *err)
+{
+	struct cfg_sources src = {.flash = &s->doc,
+	                          .getenv = env_get,
+	                          .flags = flags,
+	                          .n_flags = n,
+	                          .seal = s->seal.ok ? &s->seal : NULL};
+	struct cfg *next = NULL;
+	const char *v;
+	enum pdb_rc rc;
+	size_t k;
+
+	/* Build and check the new snapshot first; the old one stays until it is good. */
+	rc = cfg_build(&src, &next, err);
+	for (k = 0; !rc && k < CFG_KEYS; k++) {
+		if (!(cfg_field((enum cfg_key)k)->flags & CFG_SECRET))
+			continue;
+		v = cfg_str(next, (enum cfg_key)k);
+		if (v && *v && log_add_secret(v))
+			rc = pdb_err_set(err, PDB_E_TOO_LARGE,
+			                 "too many secrets to redact from the log");
+	}
+	if (rc) {
+		cfg_free(next);
+		return rc;
+	}
+	cfg_free(s->cfg);
+	s->cfg = next;
+	return PDB_OK;
+}
+
+void app_settings_free(struct app_settings *s)
+{
+	cfg_free(s->cfg);
+	cfg_doc_free(&s->doc);
+	cfg_store_close(s->store);
+	cfg_seal_wipe(&s->seal);
+	memset(s, 0, sizeof(*s));
+}
+
+void app_pd_flags_to_cfg(const struct app_pd_flags *f, struct cfg_flag *out, size_t *n)
+{
+	const struct cfg_flag rows[] = {
+	    {CFG_REGION, f->region, "--region"},
+	    {CFG_API_HOST, f->api_host, "--api-host"},
+	    {CFG_CA_FILE, f->ca_file, "--ca-file"},
+	    {CFG_CONNECT_TO, f->connect_to, "--connect-to"},
+	    {CFG_FROM_EMAIL, f->from_email, "--from"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		out[(*n)++] = rows[i];
+}
+
+/* "" means unset; pd_conf says that with NULL. */
+static const char *nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+enum pdb_rc app_pd_conf_from(const struct cfg *c, struct pd_conf *conf, struct pdb_err *err)
+{
+	const char *token;
+	enum pdb_rc rc;
+
+	pd_conf_init(conf);
+	rc = cfg_secret(c, CFG_TOKEN, &token, err);
+	if (rc)
+		return rc;
+	conf->region = strcmp(cfg_str(c, CFG_REGION), "eu") ? PD_REGION_US : PD_REGION_EU;
+	conf->api_host = nonempty(cfg_str(c, CFG_API_HOST));
+	conf->token = nonempty(token);
+	conf->from_email = nonempty(cfg_str(c, CFG_FROM_EMAIL));
+	conf->ca_file = nonempty(cfg_str(c, CFG_CA_FILE));
+	conf->connect_to = nonempty(cfg_str(c, CFG_CONNECT_TO));
+	return PDB_OK;
 }
 
 enum pdb_rc app_pd_conf(const struct app_pd_flags *f, struct pd_conf *conf, struct pdb_err *err)
 {
-	const char *region = NULL;
-	const struct setting table[] = {
-	    {&f->region, {"PDBRIDGE_REGION", NULL}, &region},
-	    {&f->api_host, {"PAGERDUTY_API_HOST", "PDBRIDGE_API_HOST"}, &conf->api_host},
-	    {&f->ca_file, {"PDBRIDGE_CA_FILE", NULL}, &conf->ca_file},
-	    {&f->connect_to, {"PDBRIDGE_CONNECT_TO", NULL}, &conf->connect_to},
-	    {&f->from_email, {"PDBRIDGE_FROM_EMAIL", NULL}, &conf->from_email},
-	    {NULL, {"PAGERDUTY_USER_API_KEY", "PDBRIDGE_TOKEN"}, &conf->token},
-	};
-	size_t i;
+	/*
+	 * The one snapshot that outlives its caller: the MCP server's clients
+	 * borrow its strings until the process exits. Built once per process.
+	 */
+	static struct app_settings kept;
+	struct cfg_flag flags[CFG_KEYS];
+	size_t n = 0;
+	enum pdb_rc rc;
 
-	pd_conf_init(conf);
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		*table[i].dst = pick(table[i].flag ? *table[i].flag : NULL, table[i].env);
-	if (!region || !strcmp(region, "us"))
-		conf->region = PD_REGION_US;
-	else if (!strcmp(region, "eu"))
-		conf->region = PD_REGION_EU;
-	else
-		return pdb_err_set(err, PDB_E_INVAL, "region must be 'us' or 'eu', not '%s'",
-		                   region);
-	return PDB_OK;
+	app_settings_free(&kept);
+	app_pd_flags_to_cfg(f, flags, &n);
+	rc = app_settings_open(&kept, f->config, false, err);
+	if (!rc)
+		rc = app_settings_build(&kept, flags, n, err);
+	if (!rc)
+		rc = app_pd_conf_from(kept.cfg, conf, err);
+	return rc;
 }
