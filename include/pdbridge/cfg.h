@@ -240,7 +240,8 @@ enum pdb_rc cfg_doc_seal(struct cfg_doc *d, const struct cfg_seal *seal,
 /**
  * cfg_doc_reveal: the plain value of entry @e into @out (at most @len - 1
  * bytes), unsealing it with @seal when it is sealed. Returns PDB_OK,
- * PDB_E_AUTH ("<key> sealed for another device", or no device key),
+ * PDB_E_AUTH ("<key> sealed for another device", or "<key> is sealed, and
+ * this device has no identity to open it" when @seal is NULL or not ok),
  * PDB_E_CORRUPT (sealed with this device's key but damaged) or
  * PDB_E_TOO_LARGE.
  */
@@ -306,7 +307,9 @@ size_t cfg_list(const struct cfg *c, enum cfg_key k, const char **out, size_t ca
 
 /**
  * cfg_secret: the plain value of secret @k ("" when unset), borrowed from @c.
- * Returns PDB_OK or PDB_E_AUTH ("token sealed for another device").
+ * Returns PDB_OK, PDB_E_AUTH ("token sealed for another device", or "token
+ * is sealed, and this device has no identity to open it") or PDB_E_CORRUPT
+ * ("token is sealed for this device but damaged").
  */
 enum pdb_rc cfg_secret(const struct cfg *c, enum cfg_key k, const char **out,
                        struct pdb_err *err) PDB_WARN_UNUSED;

@@ -100,8 +100,12 @@ static const char *shown(struct ctx *c, enum cfg_key k, bool reveal, enum pdb_rc
 	if (!(cfg_field(k)->flags & CFG_SECRET))
 		return cfg_str(c->set.cfg, k);
 	*rc = cfg_secret(c->set.cfg, k, &v, &c->err);
+	if (*rc && reveal)
+		return NULL;
 	if (*rc)
-		return reveal ? NULL : "[sealed for another device]";
+		return *rc == PDB_E_CORRUPT ? "[sealed, damaged]"
+		       : c->set.seal.ok     ? "[sealed for another device]"
+		                            : "[sealed, no device identity here]";
 	return reveal || !*v ? v : LOG_REDACTED;
 }
 

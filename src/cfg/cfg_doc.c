@@ -21,6 +21,7 @@
 #include <pdbridge/log.h>
 #include <pdbridge/mem.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,9 +310,12 @@ static enum pdb_rc migrate_1_2(struct cfg_doc *d)
 	e = find(d, "poll.interval_ms");
 	if (rc || !e)
 		return rc;
+	errno = 0;
 	ms = strtoll(e->value, &end, 10);
-	if (!*end && end != e->value && !find(d, "poll.interval")) {
-		s = (ms + 999) / 1000;
+	/* Whole seconds, rounded up; no arithmetic near the ends of the range (found by fuzz_cfg).
+	 */
+	if (!*end && end != e->value && !errno && !find(d, "poll.interval")) {
+		s = ms <= 0 ? 0 : ms / 1000 + (ms % 1000 != 0);
 		s = s < PDB_POLL_INTERVAL_MIN_S ? PDB_POLL_INTERVAL_MIN_S : s;
 		s = s > PDB_POLL_INTERVAL_MAX_S ? PDB_POLL_INTERVAL_MAX_S : s;
 		snprintf(secs, sizeof(secs), "%lld", s);

@@ -347,6 +347,9 @@ enum pdb_rc cfg_doc_reveal(const struct cfg_entry *e, const struct cfg_seal *sea
 		return PDB_OK;
 	}
 	rc = cfg__unseal_value(seal, e->value, out, len);
+	if (rc == PDB_E_AUTH && !(seal && seal->ok))
+		return pdb_err_set(
+		    err, rc, "%s is sealed, and this device has no identity to open it", e->key);
 	if (rc == PDB_E_AUTH)
 		return pdb_err_set(err, rc, "%s sealed for another device", e->key);
 	if (rc == PDB_E_CORRUPT)

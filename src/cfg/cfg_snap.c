@@ -25,8 +25,9 @@
 /* Why a secret has no value. */
 enum unavailable {
 	AVAILABLE = 0,
-	OTHER_DEVICE = 1, /* sealed under another device's key, or no key here */
+	OTHER_DEVICE = 1, /* sealed under another device's key */
 	DAMAGED = 2,      /* sealed under this device's key, but it does not open */
+	NO_KEY = 3,       /* this device has no identity, so no key to try */
 };
 
 struct cfg_val {
@@ -165,7 +166,9 @@ static enum pdb_rc resolve(const struct cfg_sources *src, enum cfg_key k, struct
 		v->sealed = true;
 		rc = cfg__unseal_value(src->seal, stored->value, plain, sizeof(plain));
 		if (rc) {
-			v->unavailable = rc == PDB_E_CORRUPT ? DAMAGED : OTHER_DEVICE;
+			v->unavailable = rc == PDB_E_CORRUPT          ? DAMAGED
+			                 : src->seal && src->seal->ok ? OTHER_DEVICE
+			                                              : NO_KEY;
 			raw = NULL;
 			rc = PDB_OK;
 		} else {
@@ -251,6 +254,9 @@ enum pdb_rc cfg_secret(const struct cfg *c, enum cfg_key k, const char **out, st
 	case DAMAGED:
 		return pdb_err_set(err, PDB_E_CORRUPT, "%s is sealed for this device but damaged",
 		                   key);
+	case NO_KEY:
+		return pdb_err_set(err, PDB_E_AUTH,
+		                   "%s is sealed, and this device has no identity to open it", key);
 	}
 	return PDB_E_INTERNAL;
 }

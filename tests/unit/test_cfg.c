@@ -469,6 +469,43 @@ static void an_old_schema_record_loads_migrated_and_saves_as_new(void)
 	rmtmp();
 }
 
+/* poll.interval_ms of schema 1 becomes whole seconds, clamped, whatever the number. */
+static void the_interval_migration_survives_any_number(void)
+{
+	static const struct {
+		const char *ms, *want;
+	} cases[] = {
+	    {"45000", "45"},
+	    {"45001", "46"},
+	    {"1", "10"},
+	    {"0", "10"},
+	    {"-5000", "10"},
+	    {"7200000", "3600"},
+	    {"9223372036854775807", "3600"},   /* the largest long long */
+	    {"99999999999999999999999", NULL}, /* out of range: dropped, default applies */
+	    {"12abc", NULL},                   /* not a number: dropped */
+	};
+	char payload[128];
+	struct cfg_doc d;
+	struct pdb_err err;
+	const struct cfg_entry *e;
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = snprintf(payload, sizeof(payload), "poll.interval_ms=%s", cases[i].ms);
+		T_EQ_INT(cfg__payload_decode((const uint8_t *)payload, (size_t)n + 1, 1, &d, &err),
+		         PDB_OK);
+		e = cfg_doc_find(&d, "poll.interval");
+		T_CHECK(!cfg_doc_find(&d, "poll.interval_ms"));
+		if (cases[i].want)
+			T_EQ_STR(e ? e->value : "(none)", cases[i].want);
+		else
+			T_CHECK(!e);
+		cfg_doc_free(&d);
+	}
+}
+
 static void a_newer_schema_is_kept_and_never_overwritten(void)
 {
 	static const char payload[] = "region=eu\0from.the.future=x\0";
@@ -800,10 +837,13 @@ static void sealed_secrets_open_only_on_their_device(void)
 	T_EQ_INT(cfg_secret(c, CFG_TOKEN, &tok, &err), PDB_E_AUTH);
 	T_EQ_STR(err.msg, "token sealed for another device");
 	cfg_free(c);
-	src.seal = NULL; /* no key at all reads the same */
+	src.seal = NULL; /* a device with no identity says so */
 	T_EQ_INT(cfg_build(&src, &c, &err), PDB_OK);
 	T_EQ_INT(cfg_secret(c, CFG_TOKEN, &tok, &err), PDB_E_AUTH);
+	T_EQ_STR(err.msg, "token is sealed, and this device has no identity to open it");
 	cfg_free(c);
+	T_EQ_INT(cfg_doc_reveal(e, NULL, plain, sizeof(plain), &err), PDB_E_AUTH);
+	T_EQ_STR(err.msg, "token is sealed, and this device has no identity to open it");
 	/* The environment wins over a sealed value it does not need to open. */
 	env_put("PAGERDUTY_USER_API_KEY", "env-token");
 	src.seal = &there;
@@ -1150,6 +1190,7 @@ static const struct t_case cases[] = {
     {"payload_decode_refuses_malformed_entries", payload_decode_refuses_malformed_entries},
     {"an_old_schema_record_loads_migrated_and_saves_as_new",
      an_old_schema_record_loads_migrated_and_saves_as_new},
+    {"the_interval_migration_survives_any_number", the_interval_migration_survives_any_number},
     {"a_newer_schema_is_kept_and_never_overwritten", a_newer_schema_is_kept_and_never_overwritten},
     {"import_applies_all_lines_or_none", import_applies_all_lines_or_none},
     {"import_errors_never_show_a_secret", import_errors_never_show_a_secret},
