@@ -5,6 +5,8 @@
 # sanitizer report or abort() in the target fails the run.
 # Usage: tests/fuzz/run.sh [SECONDS]     (default 30; needs the host deps)
 # Output: build-fuzz/ (binary, scratch corpus, crash artifacts).
+# The seed is fixed (PDB_FUZZ_SEED, default 1) so the test command is reproducible: a
+# clean run here means a clean run in CI. Set another seed to explore further.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${1:-30}
@@ -19,6 +21,6 @@ clang -std=c11 -D_POSIX_C_SOURCE=200809L -DPDB_DEBUG=1 -g -O1 \
 	"$top/tests/fuzz/fuzz_rpc.c" "$top"/src/base/*.c "$top/src/log/log.c" \
 	"$top/src/rpc/rpc.c" "$top"/src/mcp/*.c "$top/src/transport/tr_frame.c" \
 	"$deps/lib/libcjson.a" -lm -lpthread -o "$out/fuzz_rpc"
-"$out/fuzz_rpc" -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=1024 \
+"$out/fuzz_rpc" -seed="${PDB_FUZZ_SEED:-1}" -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=1024 \
 	-print_final_stats=1 -artifact_prefix="$out/artifacts/" -dict="$top/tests/fuzz/rpc.dict" \
 	"$out/corpus" "$top/tests/fuzz/corpus/rpc"

@@ -6,6 +6,8 @@
 # fails the run. The pattern of tests/fuzz/run.sh.
 # Usage: tests/fuzz/run_cfg.sh [SECONDS]     (default 30; needs the host deps)
 # Output: build-fuzz/ (binary, scratch corpus, crash artifacts).
+# The seed is fixed (PDB_FUZZ_SEED, default 1) so the test command is reproducible: a
+# clean run here means a clean run in CI. Set another seed to explore further.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${1:-30}
@@ -19,6 +21,6 @@ clang -std=c11 -D_POSIX_C_SOURCE=200809L -DPDB_DEBUG=1 -g -O1 \
 	-I"$top/include" -I"$deps/include" \
 	"$top/tests/fuzz/fuzz_cfg.c" "$top"/src/base/*.c "$top/src/log/log.c" "$top"/src/cfg/*.c \
 	"$deps/lib/libwolfssl.a" "$deps/lib/libcjson.a" -lm -lpthread -o "$out/fuzz_cfg"
-"$out/fuzz_cfg" -max_total_time="$secs" -max_len=20000 -timeout=10 -rss_limit_mb=1024 \
+"$out/fuzz_cfg" -seed="${PDB_FUZZ_SEED:-1}" -max_total_time="$secs" -max_len=20000 -timeout=10 -rss_limit_mb=1024 \
 	-print_final_stats=1 -artifact_prefix="$out/artifacts-cfg/" -dict="$top/tests/fuzz/cfg.dict" \
 	"$out/corpus-cfg" "$top/tests/fuzz/corpus/cfg"
