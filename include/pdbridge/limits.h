@@ -203,6 +203,15 @@
 #define PDB_STATUS_INCIDENTS_MAX 50
 #endif
 
+/*
+ * poll.stale_after ceiling: failed polls in a row before the state goes
+ * stale. More than this at the longest interval is days of a display
+ * pretending to know.
+ */
+#ifndef PDB_STATUS_STALE_AFTER_MAX
+#define PDB_STATUS_STALE_AFTER_MAX 100
+#endif
+
 /* IDs in one watch filter (escalation policies, schedules, services, ...). */
 #ifndef PDB_WATCH_IDS_MAX
 #define PDB_WATCH_IDS_MAX 32
@@ -639,13 +648,86 @@
 #define PDB_CFG_PATH_MAX 512
 #endif
 
+/* --- mq: MQTT ---------------------------------------------------------- */
+
+/*
+ * Messages handed to paho and not yet completed. One full republish is
+ * about 10 + 2 per escalation policy + 5 discovery messages; twice the
+ * largest of those fits, and a broker that stops acknowledging does not
+ * grow the heap.
+ */
+#ifndef PDB_MQ_OUTBOX_MAX
+#define PDB_MQ_OUTBOX_MAX 256
+#endif
+
+/* Arrived messages waiting for the loop thread (commands are rare and small). */
+#ifndef PDB_MQ_INBOX_MAX
+#define PDB_MQ_INBOX_MAX 32
+#endif
+
+/* Largest message either way: the state JSON with its bounded lists fits. */
+#ifndef PDB_MQ_MSG_MAX
+#define PDB_MQ_MSG_MAX (64u * 1024u)
+#endif
+
+/* Topic length, ours and arriving ones. */
+#ifndef PDB_MQ_TOPIC_MAX
+#define PDB_MQ_TOPIC_MAX 256
+#endif
+
+/* Subscriptions of one client. */
+#ifndef PDB_MQ_SUBS_MAX
+#define PDB_MQ_SUBS_MAX 8
+#endif
+
+/* Reconnect backoff: doubles from the first to the last, with jitter. */
+#ifndef PDB_MQ_BACKOFF_MIN_MS
+#define PDB_MQ_BACKOFF_MIN_MS 1000
+#endif
+#ifndef PDB_MQ_BACKOFF_MAX_MS
+#define PDB_MQ_BACKOFF_MAX_MS 60000
+#endif
+
+/* MQTT keep-alive, seconds: how soon a dead broker (or we, to it) is noticed. */
+#ifndef PDB_MQ_KEEPALIVE_S
+#define PDB_MQ_KEEPALIVE_S 30
+#endif
+
+/* A clean stop waits this long for "offline" and the disconnect. */
+#ifndef PDB_MQ_STOP_MS
+#define PDB_MQ_STOP_MS 2000
+#endif
+
+/* --- status: the poller -------------------------------------------------- */
+
+/*
+ * Incidents on the incidents topic and in the state JSON: a display shows a
+ * handful; all are still counted.
+ */
+#ifndef PDB_STATUS_TOP_MAX
+#define PDB_STATUS_TOP_MAX 10
+#endif
+
+/* Escalation policies that get an oncall/<id> topic and a discovery entity. */
+#ifndef PDB_STATUS_POLICIES_MAX
+#define PDB_STATUS_POLICIES_MAX 32
+#endif
+
+/* Past snapshots a cmd/ack's seq may name (older is refused: nobody sees it now). */
+#ifndef PDB_STATUS_ACK_SEQS
+#define PDB_STATUS_ACK_SEQS 4
+#endif
+
+/* --- poll interval ---------------------------------------------------------- */
+
 /*
  * poll.interval bounds, in seconds. PagerDuty allows about 960 REST calls a
- * minute per key and one poll makes a few; 10 s leaves the key room for MCP
- * tools. A display older than an hour says nothing useful.
+ * minute per key and one poll makes three or four (36-48 a minute at 5 s),
+ * which leaves the key room for MCP tools and other integrations. A display
+ * older than an hour says nothing useful.
  */
 #ifndef PDB_POLL_INTERVAL_MIN_S
-#define PDB_POLL_INTERVAL_MIN_S 10
+#define PDB_POLL_INTERVAL_MIN_S 5
 #endif
 #ifndef PDB_POLL_INTERVAL_MAX_S
 #define PDB_POLL_INTERVAL_MAX_S 3600

@@ -231,10 +231,10 @@ static void integers(void)
 	T_EQ_STR(canon, "30");
 	T_EQ_INT(check(CFG_POLL_INTERVAL, " 45 ", canon, &err), PDB_OK);
 	T_EQ_STR(canon, "45");
-	T_EQ_INT(check(CFG_POLL_INTERVAL, "10", canon, &err), PDB_OK);
+	T_EQ_INT(check(CFG_POLL_INTERVAL, "5", canon, &err), PDB_OK);
 	T_EQ_INT(check(CFG_POLL_INTERVAL, "3600", canon, &err), PDB_OK);
-	T_EQ_INT(check(CFG_POLL_INTERVAL, "9", canon, &err), PDB_E_RANGE);
-	T_EQ_STR(err.msg, "poll.interval must be between 10 and 3600, not 9");
+	T_EQ_INT(check(CFG_POLL_INTERVAL, "4", canon, &err), PDB_E_RANGE);
+	T_EQ_STR(err.msg, "poll.interval must be between 5 and 3600, not 4");
 	T_EQ_INT(check(CFG_POLL_INTERVAL, "3601", canon, &err), PDB_E_RANGE);
 	T_EQ_INT(check(CFG_POLL_INTERVAL, "-30", canon, &err), PDB_E_RANGE);
 	T_EQ_INT(check(CFG_POLL_INTERVAL, "+30", canon, &err), PDB_E_TYPE);
@@ -396,7 +396,7 @@ static void payload_decode_refuses_malformed_entries(void)
 	    {"region=e\x01u\0", 11},        /* a control character */
 	    {"*region=0100\0", 13},         /* a sealed value that is not one */
 	    {"*token=zz\0", 10},            /* not hex */
-	    {"poll.interval=5\0", 16},      /* out of range */
+	    {"poll.interval=4\0", 16},      /* out of range */
 	};
 	struct cfg_doc d;
 	struct pdb_err err;
@@ -477,9 +477,9 @@ static void the_interval_migration_survives_any_number(void)
 	} cases[] = {
 	    {"45000", "45"},
 	    {"45001", "46"},
-	    {"1", "10"},
-	    {"0", "10"},
-	    {"-5000", "10"},
+	    {"1", "5"},
+	    {"0", "5"},
+	    {"-5000", "5"},
 	    {"7200000", "3600"},
 	    {"9223372036854775807", "3600"},   /* the largest long long */
 	    {"99999999999999999999999", NULL}, /* out of range: dropped, default applies */
@@ -564,9 +564,9 @@ static void import_applies_all_lines_or_none(void)
 	T_CHECK(!cfg_doc_find(&d, "mqtt.url"));
 	T_CHECK(d.secret_changed);
 	/* a bad line anywhere leaves the document as it was */
-	T_EQ_INT(cfg_import_parse(&d, "region=eu\npoll.interval=5\n", 26, NULL, &changed, &err),
+	T_EQ_INT(cfg_import_parse(&d, "region=eu\npoll.interval=4\n", 26, NULL, &changed, &err),
 	         PDB_E_RANGE);
-	T_EQ_STR(err.msg, "line 2: poll.interval must be between 10 and 3600, not 5");
+	T_EQ_STR(err.msg, "line 2: poll.interval must be between 5 and 3600, not 4");
 	T_EQ_STR(cfg_doc_find(&d, "region")->value, "us");
 	T_EQ_INT(changed, 0);
 	T_EQ_INT(cfg_import_parse(&d, "region=eu\nnope=1\n", 17, NULL, &changed, &err),
@@ -748,7 +748,7 @@ static void a_bad_value_names_its_source(void)
 	env_clear();
 	/* a stored value that a stricter build refuses */
 	cfg_doc_init(&d);
-	T_EQ_INT(cfg__doc_put(&d, "poll.interval", "5", false), PDB_OK);
+	T_EQ_INT(cfg__doc_put(&d, "poll.interval", "4", false), PDB_OK);
 	src.flash = &d;
 	T_EQ_INT(cfg_build(&src, &c, &err), PDB_E_RANGE);
 	T_CHECK(strstr(err.msg, "stored poll.interval"));

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * status.h - the status poller: who is on call and which incidents are open,
+ * polled on an interval and published for physical displays.
+ *
+ * Every interval a job on the worker pool asks PagerDuty for the on-calls of
+ * the watched escalation policies and schedules, for the on-calls of "me"
+ * (the token's user, resolved once with GET /users/me) and for the open
+ * incidents of the watched services and teams. The loop thread then turns
+ * the result into a snapshot (bounded: PDB_STATUS_ONCALLS_MAX on-call
+ * entries, PDB_STATUS_INCIDENTS_MAX incidents kept, all counted), diffs it
+ * against the previous one, and publishes only what changed, through the
+ * publish callback (app binds it to mq). The topics and payloads are
+ * DESIGN.md's table, documented in docs/mqtt.md.
+ *
+ * After stale_after failed polls in a row the state becomes stale=true,
+ * level=unknown: a display never shows a green that is not true. The first
+ * good poll after that publishes the truth again.
+ *
+ * Commands arrive through status_on_message(): <base>/cmd/refresh polls now;
+ * <base>/cmd/ack acknowledges the triggered incidents shown at the given seq,
+ * only when write mode is on and a From address is set, otherwise it is
+ * refused with the reason; results go to <base>/cmd/<verb>/result.
+ * homeassistant/status = online republishes the discovery messages.
+ *
+ * Threads: every function here is for the loop thread. PagerDuty calls run
+ * on the pool; their results come back with ev_post().
+ */
+#ifndef PDBRIDGE_STATUS_H
+#define PDBRIDGE_STATUS_H
+
+#include <pdbridge/err.h>
+#include <pdbridge/limits.h>
+#include <pdbridge/pd.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ev_loop;
+struct ev_pool;
+struct status;
+
+/*
+ * Publish @len bytes of @payload to @topic. Returns PDB_OK, or an error when
+ * the message could not be handed over (not connected, queue full): the
+ * poller then marks that topic unpublished and tries again on the next
+ * change or status_republish().
+ */
+typedef enum pdb_rc (*status_publish_fn)(void *ud, const char *topic, const char *payload,
+                                         size_t len, int qos, bool retain);
+
+/* Settings. Everything is copied by status_new() / status_reconfigure(). */
+struct status_conf {
+	struct ev_loop *loop;      /* borrowed for the life of the poller */
+	struct ev_pool *pool;      /* borrowed; PagerDuty calls run here */
+	const struct pd_conf *pd;  /* the poller's own client is made from this */
+	int64_t interval_ms;       /* between two polls */
+	unsigned stale_after;      /* failed polls in a row before stale (>= 1) */
+	struct pd_watch watch;     /* policies, schedules, services, teams, urgency */
+	const char *topic_base;    /* "pdbridge/<node_id>": no trailing slash */
+	const char *node_id;       /* Home Assistant unique ids and device */
+	bool ha_discovery;         /* publish homeassistant/... config messages */
+	bool write;                /* cmd/ack may write (also needs pd->from_email) */
+	status_publish_fn publish; /* required */
+	void *publish_ud;
+};
+
+/**
+ * status_new: check and copy @c; nothing is polled yet. Caller frees with
+ * status_free(). Returns PDB_OK, PDB_E_INVAL (with the reason) or
+ * PDB_E_NOMEM.
+ */
+enum pdb_rc status_new(const struct status_conf *c, struct status **out,
+                       struct pdb_err *err) PDB_WARN_UNUSED;
+
+/*
+ * status_start: log the request rate the settings imply (requests a poll,
+ * a minute, against PagerDuty's 960 a minute) and poll now, then every
+ * interval.
+ */
+void status_start(struct status *s);
+
+/**
+ * status_reconfigure: new settings, applied from the next poll (a poll in
+ * flight finishes with the old ones). Topics that change are republished.
+ * Returns as status_new(); on error the old settings stay.
+ */
+enum pdb_rc status_reconfigure(struct status *s, const struct status_conf *c,
+                               struct pdb_err *err) PDB_WARN_UNUSED;
+
+/*
+ * status_subscriptions: the topic filters the poller wants messages from
+ * (its cmd/ topics, homeassistant/status when discovery is on). Borrowed
+ * until the next status_reconfigure() or status_free().
+ */
+const char *const *status_subscriptions(const struct status *s, size_t *n);
+
+/* status_on_message: a message on one of status_subscriptions(). */
+void status_on_message(struct status *s, const char *topic, const char *payload, size_t len);
+
+/*
+ * status_republish: publish every retained topic of the current state
+ * (and discovery when on), changed or not: after each (re)connect, since the
+ * broker may have lost them.
+ */
+void status_republish(struct status *s);
+
+/* Counters, for logs, tests and bench/. */
+struct status_stats {
+	unsigned long polls;       /* polls finished, good or bad */
+	unsigned long polls_failed;
+	unsigned long requests;    /* PagerDuty requests made */
+	unsigned long published;   /* messages handed to the publish callback */
+	unsigned long last_poll_published; /* of those, by the latest poll */
+	uint64_t seq;              /* the current state's seq */
+	bool stale;
+};
+void status_get_stats(const struct status *s, struct status_stats *out);
+
+/*
+ * status_free: stop polling and free; NULL is a no-op. Call it after
+ * ev_pool_free() of the pool it was given, so no job of its is left running.
+ */
+void status_free(struct status *s);
+
+#endif /* PDBRIDGE_STATUS_H */
