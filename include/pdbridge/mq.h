@@ -44,8 +44,8 @@ struct mq_conf {
 	const char *password;   /* NULL: none; a secret, never logged */
 	const char *client_id;  /* required */
 	const char *will_topic; /* "<base>/<node>/status": "offline" as will, "online" on connect */
-	const char *const *subs; /* filters subscribed at QoS 1 on every connect */
-	size_t n_subs;           /* at most PDB_MQ_SUBS_MAX */
+	const char *const *subs;  /* filters subscribed at QoS 1 on every connect */
+	size_t n_subs;            /* at most PDB_MQ_SUBS_MAX */
 	mq_connect_fn on_connect; /* may be NULL */
 	mq_message_fn on_message; /* may be NULL */
 	void *ud;                 /* for both callbacks */

@@ -108,12 +108,12 @@ void status_republish(struct status *s);
 
 /* Counters, for logs, tests and bench/. */
 struct status_stats {
-	unsigned long polls;       /* polls finished, good or bad */
+	unsigned long polls; /* polls finished, good or bad */
 	unsigned long polls_failed;
-	unsigned long requests;    /* PagerDuty requests made */
-	unsigned long published;   /* messages handed to the publish callback */
+	unsigned long requests;            /* PagerDuty requests made */
+	unsigned long published;           /* messages handed to the publish callback */
 	unsigned long last_poll_published; /* of those, by the latest poll */
-	uint64_t seq;              /* the current state's seq */
+	uint64_t seq;                      /* the current state's seq */
 	bool stale;
 };
 void status_get_stats(const struct status *s, struct status_stats *out);
