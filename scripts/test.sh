@@ -83,7 +83,7 @@ step mcp-conformance-and-sdk tests/mcp-node/run.sh "$top/build"
 # appear in anything any step printed.
 no_key_in_logs() {
 	local hits
-	hits=$(grep -lE "pdsim-test-token|mcp-test-token-5f1c|cfg-test-token-9d2e" "$logs"/*.log |
+	hits=$(grep -lE "pdsim-test-token|mcp-test-token-5f1c|cfg-test-token-9d2e|mcp-bearer-7c41e9" "$logs"/*.log |
 		grep -v "/no-key-in-logs.log$" || true)
 	[[ -z $hits ]] || { echo "a secret appears in: $hits"; return 1; }
 	echo "no step log contains a secret ($(ls "$logs"/*.log | wc -l) logs checked)"

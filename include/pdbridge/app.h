@@ -140,10 +140,19 @@ enum pdb_rc app_pd_conf_from(const struct cfg *c, struct pd_conf *conf,
                              struct pdb_err *err) PDB_WARN_UNUSED;
 
 /**
- * app_pd_conf: app_settings_open() + app_settings_build() over @f, then
- * app_pd_conf_from(). The snapshot is kept until the process exits (its
- * strings back @conf for the life of the server); for commands that build
- * their settings once. Returns as those functions.
+ * app_settings_once: app_settings_open() + app_settings_build() over the
+ * PagerDuty flags of @f and @n_extra more flag layers; *@out is the
+ * snapshot, kept until the process exits (a server's clients borrow its
+ * strings). For commands that build their settings once. Returns as those
+ * functions.
+ */
+enum pdb_rc app_settings_once(const struct app_pd_flags *f, const struct cfg_flag *extra,
+                              size_t n_extra, const struct cfg **out,
+                              struct pdb_err *err) PDB_WARN_UNUSED;
+
+/**
+ * app_pd_conf: app_settings_once() over @f alone, then
+ * app_pd_conf_from(). Returns as those functions.
  */
 enum pdb_rc app_pd_conf(const struct app_pd_flags *f, struct pd_conf *conf,
                         struct pdb_err *err) PDB_WARN_UNUSED;

@@ -94,6 +94,7 @@ enum cfg_form {
 	CFG_F_URL = 2,   /* scheme://rest with a scheme from `choices`, no spaces */
 	CFG_F_EMAIL = 3, /* one '@' between two non-empty parts, no spaces */
 	CFG_F_TOPIC = 4, /* MQTT topic levels: no wildcards, spaces or empty levels */
+	CFG_F_GLOB = 5,  /* a word that may hold '*' (tool names and patterns) */
 };
 
 #define CFG_SECRET 1u /* redacted everywhere; sealed at rest when secrets.seal is on */

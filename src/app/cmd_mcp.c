@@ -10,8 +10,14 @@
  * (--enable-write-tools, --transport stdio|streamable-http, --host 127.0.0.1
  * or $MCP_HOST, --port 8000 or $MCP_PORT), so a client config switches by
  * changing only the command. The bearer token for network listeners comes
- * from --auth-token-file, never from a flag value (shell history,
- * /proc/<pid>/cmdline).
+ * from --auth-token-file or the mcp.auth_token setting, never from a flag
+ * value (shell history, /proc/<pid>/cmdline).
+ *
+ * Every setting is layered like any other command's: flag > environment >
+ * flash > default (write_tools, tools.allow, tools.deny, log.level,
+ * mcp.auth_token, and mcp.listen for `serve`). `pdbridge mcp` takes its
+ * listeners from flags only: an MCP client that spawns it speaks stdio, and
+ * a listener stored for the daemon must not take that away.
  *
  * Start order: signals are taken before any thread exists, the HTTPS client
  * is initialised, then the worker pool, the MCP server and the transport.
@@ -151,8 +157,22 @@ static void run_free(struct run *r)
 	ev_free(r->loop);
 }
 
-static enum pdb_rc start(struct run *r, const struct mcp_opts *o, bool serve, const char *token,
-                         struct pdb_err *err)
+/* The settings that are lists or secrets, read once from the snapshot. */
+struct mcp_settings {
+	const char *listen[PDB_TR_LISTEN_MAX];
+	size_t n_listen;
+	const char *token; /* bearer token; NULL: none */
+	bool write;
+	const char *only, *exclude; /* comma lists; NULL: none */
+};
+
+static const char *nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+static enum pdb_rc start(struct run *r, const struct mcp_opts *o, const struct mcp_settings *m,
+                         const struct cfg *c, bool serve, struct pdb_err *err)
 {
 	struct mcp_conf mc = {.name = "PagerDuty MCP Server",
 	                      .version = PDB_VERSION,
@@ -163,7 +183,7 @@ static enum pdb_rc start(struct run *r, const struct mcp_opts *o, bool serve, co
 	struct tool_conf cc = {0};
 	static struct pd_conf pc; /* the catalog keeps a pointer until run_free() */
 	char url[160], bound[160];
-	bool stdio = !o->listen.n && (o->transport ? !strcmp(o->transport, "stdio") : !serve);
+	bool stdio = !m->n_listen && (o->transport ? !strcmp(o->transport, "stdio") : !serve);
 	size_t i;
 	enum pdb_rc rc;
 
@@ -176,7 +196,7 @@ static enum pdb_rc start(struct run *r, const struct mcp_opts *o, bool serve, co
 		LOG_WARN("mcp",
 		         "host=%s and port=%s have no effect when --transport stdio is used.",
 		         o->host ? o->host : "127.0.0.1", o->port ? o->port : "8000");
-	rc = app_pd_conf(&o->pd, &pc, err);
+	rc = app_pd_conf_from(c, &pc, err);
 	if (rc || ev_new(&r->loop) || ev_signals(r->loop, NULL, NULL))
 		return rc ? rc : pdb_err_set(err, PDB_E_IO, "cannot set up the event loop");
 	if (pd_global_init())
@@ -185,9 +205,9 @@ static enum pdb_rc start(struct run *r, const struct mcp_opts *o, bool serve, co
 	if (ev_pool_new(0, &r->pool))
 		return pdb_err_set(err, PDB_E_IO, "cannot start the worker threads");
 	cc.pd = &pc;
-	cc.write = o->write_tools;
-	cc.only = o->only_tools;
-	cc.exclude = o->exclude_tools;
+	cc.write = m->write;
+	cc.only = m->only;
+	cc.exclude = m->exclude;
 	cc.exec = exec_on_pool;
 	cc.exec_ud = r->pool;
 	rc = tool_catalog_new(&cc, &r->cat, err);
@@ -203,13 +223,13 @@ static enum pdb_rc start(struct run *r, const struct mcp_opts *o, bool serve, co
 	tool_catalog_attach(r->cat, r->mcp);
 	tc.loop = r->loop;
 	tc.mcp = r->mcp;
-	tc.token = token;
+	tc.token = m->token;
 	rc = tr_new(&tc, &r->tr, err);
 	if (rc)
 		return rc;
-	for (i = 0; i < o->listen.n && !rc; i++)
-		rc = tr_listen(r->tr, o->listen.v[i], bound, sizeof(bound), err);
-	if (!rc && !stdio && !o->listen.n) {
+	for (i = 0; i < m->n_listen && !rc; i++)
+		rc = tr_listen(r->tr, m->listen[i], bound, sizeof(bound), err);
+	if (!rc && !stdio && !m->n_listen) {
 		rc = http_url(o, url, sizeof(url), err);
 		if (!rc)
 			rc = tr_listen(r->tr, url, bound, sizeof(bound), err);
@@ -218,9 +238,63 @@ static enum pdb_rc start(struct run *r, const struct mcp_opts *o, bool serve, co
 		rc = tr_stdio(r->tr, STDIN_FILENO, STDOUT_FILENO, err);
 	if (!rc)
 		LOG_INFO("mcp", "Starting PagerDuty MCP Server. %s",
-		         o->write_tools
-		             ? "Write tools are enabled."
-		             : "Use the --enable-write-tools flag to enable write tools.");
+		         m->write ? "Write tools are enabled."
+		                  : "Use the --enable-write-tools flag to enable write tools.");
+	return rc;
+}
+
+/*
+ * The settings of this run: the flags of @o as the top layer over the
+ * environment, flash and defaults, then read out of the snapshot into @m.
+ * @token holds the token of --auth-token-file, which wins over
+ * mcp.auth_token.
+ */
+static enum pdb_rc settings(const struct mcp_opts *o, bool serve, struct mcp_settings *m,
+                            char *token, size_t token_len, const struct cfg **out,
+                            struct pdb_err *err)
+{
+	static char listen[PDB_CFG_VALUE_MAX + 1];
+	struct cfg_flag flags[] = {
+	    {CFG_MCP_LISTEN, NULL, "--listen"},
+	    {CFG_WRITE_TOOLS, o->write_tools ? "true" : NULL, "--enable-write-tools"},
+	    {CFG_TOOLS_ALLOW, o->only_tools, "--tools"},
+	    {CFG_TOOLS_DENY, o->exclude_tools, "--exclude-tools"},
+	    {CFG_LOG_LEVEL, o->log_level, "--log-level"},
+	};
+	const struct cfg *c;
+	const char *secret;
+	enum log_level lvl;
+	size_t i, at = 0;
+	enum pdb_rc rc;
+
+	/* A repeated --listen is one list value, as in the store. */
+	for (i = 0; i < o->listen.n; i++) {
+		if (at + strlen(o->listen.v[i]) + 2 > sizeof(listen))
+			return pdb_err_set(err, PDB_E_TOO_LARGE, "--listen: too many listeners");
+		at += (size_t)snprintf(listen + at, sizeof(listen) - at, "%s%s", i ? "," : "",
+		                       o->listen.v[i]);
+	}
+	flags[0].value = o->listen.n ? listen : NULL;
+	rc = app_settings_once(&o->pd, flags, sizeof(flags) / sizeof(flags[0]), &c, err);
+	if (rc)
+		return rc;
+	if (!log_parse_level(cfg_str(c, CFG_LOG_LEVEL), &lvl))
+		log_set_level(lvl);
+	memset(m, 0, sizeof(*m));
+	/* `mcp` is spawned by MCP clients over stdio: a stored listener is the daemon's. */
+	if (serve || o->listen.n)
+		m->n_listen = cfg_list(c, CFG_MCP_LISTEN, m->listen, PDB_TR_LISTEN_MAX);
+	m->write = cfg_bool(c, CFG_WRITE_TOOLS);
+	m->only = nonempty(cfg_str(c, CFG_TOOLS_ALLOW));
+	m->exclude = nonempty(cfg_str(c, CFG_TOOLS_DENY));
+	if (o->token_file) {
+		rc = read_token(o->token_file, token, token_len, err);
+		m->token = token;
+	} else {
+		rc = cfg_secret(c, CFG_MCP_AUTH_TOKEN, &secret, err);
+		m->token = nonempty(secret);
+	}
+	*out = c;
 	return rc;
 }
 
@@ -249,27 +323,23 @@ static int run_server(int argc, char **argv, bool serve)
 	};
 	const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
 	const char *name = serve ? "serve" : "mcp";
+	struct mcp_settings m;
+	const struct cfg *c = NULL;
 	struct run r = {0};
 	struct pdb_err err;
-	enum log_level lvl;
 	int status = APP_EXIT_FAIL;
 
 	pdb_err_clear(&err);
-	if (app_parse_opts(opts, n_opts, argc, argv, &err) || o.help ||
-	    (o.log_level && log_parse_level(o.log_level, &lvl))) {
+	if (app_parse_opts(opts, n_opts, argc, argv, &err) || o.help) {
 		if (!o.help)
-			fprintf(stderr, "pdbridge %s: %s\n", name,
-			        err.msg[0] ? pdb_err_text(&err) : "bad --log-level");
+			fprintf(stderr, "pdbridge %s: %s\n", name, pdb_err_text(&err));
 		/* Help goes to stderr too: stdout is the protocol's. */
 		fprintf(stderr, "usage: pdbridge %s [options]\n", name);
 		app_print_opts(stderr, opts, n_opts);
 		return o.help ? APP_EXIT_OK : APP_EXIT_USAGE;
 	}
-	if (o.log_level)
-		log_set_level(lvl);
-	if (o.token_file && read_token(o.token_file, token, sizeof(token), &err))
-		goto out;
-	if (start(&r, &o, serve, o.token_file ? token : NULL, &err))
+	if (settings(&o, serve, &m, token, sizeof(token), &c, &err) ||
+	    start(&r, &o, &m, c, serve, &err))
 		goto out;
 	ev_run(r.loop);
 	status = APP_EXIT_OK;

@@ -141,23 +141,33 @@ enum pdb_rc app_pd_conf_from(const struct cfg *c, struct pd_conf *conf, struct p
 	return PDB_OK;
 }
 
-enum pdb_rc app_pd_conf(const struct app_pd_flags *f, struct pd_conf *conf, struct pdb_err *err)
+enum pdb_rc app_settings_once(const struct app_pd_flags *f, const struct cfg_flag *extra,
+                              size_t n_extra, const struct cfg **out, struct pdb_err *err)
 {
 	/*
-	 * The one snapshot that outlives its caller: the MCP server's clients
-	 * borrow its strings until the process exits. Built once per process.
+	 * The one snapshot that outlives its caller: a server's clients borrow
+	 * its strings until the process exits. Built once per process.
 	 */
 	static struct app_settings kept;
 	struct cfg_flag flags[CFG_KEYS];
-	size_t n = 0;
+	size_t n = 0, i;
 	enum pdb_rc rc;
 
 	app_settings_free(&kept);
 	app_pd_flags_to_cfg(f, flags, &n);
+	for (i = 0; i < n_extra && n < CFG_KEYS; i++)
+		flags[n++] = extra[i];
 	rc = app_settings_open(&kept, f->config, false, err);
 	if (!rc)
 		rc = app_settings_build(&kept, flags, n, err);
-	if (!rc)
-		rc = app_pd_conf_from(kept.cfg, conf, err);
+	*out = rc ? NULL : kept.cfg;
 	return rc;
+}
+
+enum pdb_rc app_pd_conf(const struct app_pd_flags *f, struct pd_conf *conf, struct pdb_err *err)
+{
+	const struct cfg *c;
+	enum pdb_rc rc = app_settings_once(f, NULL, 0, &c, err);
+
+	return rc ? rc : app_pd_conf_from(c, conf, err);
 }

@@ -75,10 +75,10 @@ static const struct cfg_field schema[CFG_KEYS] = {
         SECRET, NULL, NULL, "bearer token MCP network clients present"},
     [CFG_WRITE_TOOLS] = {"write_tools", CFG_T_BOOL, CFG_F_TEXT, "false", 0, 0, NULL, 0, NULL,
         "--enable-write-tools", "also serve the MCP tools that change PagerDuty"},
-    [CFG_TOOLS_ALLOW] = {"tools.allow", CFG_T_LIST, CFG_F_WORD, "", 1, PDB_CFG_LIST_MAX, NULL, 0,
-        NULL, NULL, "serve only these MCP tools (unset: all)"},
-    [CFG_TOOLS_DENY] = {"tools.deny", CFG_T_LIST, CFG_F_WORD, "", 1, PDB_CFG_LIST_MAX, NULL, 0,
-        NULL, NULL, "never serve these MCP tools"},
+    [CFG_TOOLS_ALLOW] = {"tools.allow", CFG_T_LIST, CFG_F_GLOB, "", 1, PDB_CFG_LIST_MAX, NULL, 0,
+        NULL, "--tools", "serve only these MCP tools (unset: all)"},
+    [CFG_TOOLS_DENY] = {"tools.deny", CFG_T_LIST, CFG_F_GLOB, "", 1, PDB_CFG_LIST_MAX, NULL, 0,
+        NULL, "--exclude-tools", "never serve these MCP tools"},
     [CFG_LOG_LEVEL] = {"log.level", CFG_T_ENUM, CFG_F_TEXT, "info", 0, 0, "error|warn|info|debug",
         0, NULL, "--log-level", "lines above this level are dropped"},
     [CFG_SECRETS_SEAL] = {"secrets.seal", CFG_T_BOOL, CFG_F_TEXT, "true", 0, 0, NULL, 0, NULL,
@@ -161,11 +161,14 @@ static const char *form_error(const struct cfg_field *f, const char *s, size_t n
 	case CFG_F_TEXT:
 		return NULL;
 	case CFG_F_WORD:
+	case CFG_F_GLOB:
 		if (n > PDB_CFG_WORD_MAX)
 			return "is too long for a word";
 		for (i = 0; i < n; i++)
-			if (!is_word_char(s[i]))
-				return "may hold only letters, digits, '_' and '-'";
+			if (!is_word_char(s[i]) && !(f->form == CFG_F_GLOB && s[i] == '*'))
+				return f->form == CFG_F_GLOB
+				           ? "may hold only letters, digits, '_', '-' and '*'"
+				           : "may hold only letters, digits, '_' and '-'";
 		return NULL;
 	case CFG_F_URL:
 		sep = memchr(s, ':', n);
@@ -379,7 +382,7 @@ static const char *type_name(const struct cfg_field *f)
 {
 	static const char *const forms[] = {
 	    [CFG_F_TEXT] = "text",    [CFG_F_WORD] = "word",   [CFG_F_URL] = "URL",
-	    [CFG_F_EMAIL] = "e-mail", [CFG_F_TOPIC] = "topic",
+	    [CFG_F_EMAIL] = "e-mail", [CFG_F_TOPIC] = "topic", [CFG_F_GLOB] = "name or glob",
 	};
 
 	switch (f->type) {
@@ -392,7 +395,9 @@ static const char *type_name(const struct cfg_field *f)
 	case CFG_T_ENUM:
 		return "enum";
 	case CFG_T_LIST:
-		return f->form == CFG_F_URL ? "list of URLs" : "list of words";
+		return f->form == CFG_F_URL    ? "list of URLs"
+		       : f->form == CFG_F_GLOB ? "list of names or globs"
+		                               : "list of words";
 	}
 	return "?";
 }

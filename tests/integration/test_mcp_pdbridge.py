@@ -211,7 +211,7 @@ class PdbridgeMcpTest(unittest.TestCase):
             (["serve", "--host", "127.0.0.1:80"], "Host must not include a port"),
             (["serve", "--host", "a b"], "Host must not contain whitespace"),
             (["serve", "--transport", "sse"], "--transport must be"),
-            (["serve", "--listen", "ftp://127.0.0.1:1"], "listen URL must be"),
+            (["serve", "--listen", "ftp://127.0.0.1:1"], "--listen: mcp.listen must be a URL"),
             (["serve", "--listen", "tcp://example.com:1"], "host must be an IPv4"),
             (["serve", "--listen", "tcp://127.0.0.1:0", "--auth-token-file", loose],
              "readable by others"),
@@ -228,6 +228,96 @@ class PdbridgeMcpTest(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         self.assertEqual(p.stdout, "")
         tmp.cleanup()
+
+
+class McpSettingsTest(unittest.TestCase):
+    """`mcp` and `serve` take write_tools, tools.allow/deny, log.level, mcp.listen
+    and mcp.auth_token from the layers every command uses: flag > environment >
+    flash > default."""
+
+    SECRET = "mcp-bearer-7c41e9"  # scripts/test.sh greps every step log for it
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sim = Sim()
+        cls.bin = os.path.join(build_dir(), "pdbridge")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sim.stop()
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="pdb-mcpcfg-")
+        self.env = self.sim.env(PDBRIDGE_CONFIG=os.path.join(self.tmp.name, "config.bin"))
+        ident = os.path.join(self.tmp.name, "serial")
+        with open(ident, "w") as f:
+            f.write("10000000a1b2c3d4\n")
+        self.env["PDBRIDGE_DEVICE_ID_FILE"] = ident
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def store(self, key, value):
+        p = subprocess.run([self.bin, "config", "set", key, value], capture_output=True,
+                           text=True, env=self.env, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def tool_names(self, *args, **env):
+        p = subprocess.run([self.bin, "mcp", *args],
+                           input=line(INIT) + line({"jsonrpc": "2.0", "id": 1,
+                                                    "method": "tools/list"}),
+                           capture_output=True, env=dict(self.env, **env), timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        out = {m["id"]: m for m in map(json.loads, p.stdout.split(b"\n")[:-1])}
+        return {t["name"] for t in out[1]["result"]["tools"]}, p.stderr.decode()
+
+    def test_write_tools_and_tool_lists_come_from_every_layer(self):
+        default, err = self.tool_names()
+        self.assertNotIn("create_incident", default)
+        self.assertIn("Starting PagerDuty MCP Server", err)
+        self.store("write_tools", "true")
+        self.store("log.level", "error")
+        stored, err = self.tool_names()
+        self.assertIn("create_incident", stored)
+        self.assertGreater(len(stored), len(default))
+        self.assertNotIn("Starting", err, "log.level=error from the store was not applied")
+        self.store("tools.deny", "create_*")
+        self.assertNotIn("create_incident", self.tool_names()[0])
+        only, _ = self.tool_names(PDBRIDGE_TOOLS_ALLOW="get_user_data,list_incidents")
+        self.assertEqual(only, {"get_user_data", "list_incidents"})
+        flag, _ = self.tool_names("--tools", "get_user_data",
+                                  PDBRIDGE_TOOLS_ALLOW="list_incidents")
+        self.assertEqual(flag, {"get_user_data"})
+        p = subprocess.run([self.bin, "mcp", "--tools", "a b"], capture_output=True, text=True,
+                           env=self.env, stdin=subprocess.DEVNULL, timeout=30)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("--tools: tools.allow may hold only", p.stderr)
+
+    def test_serve_listens_where_the_store_says_with_its_token(self):
+        with socket.socket() as sk:
+            sk.bind(("127.0.0.1", 0))
+            port = sk.getsockname()[1]
+        self.store("mcp.listen", "http://127.0.0.1:%d/mcp" % port)
+        p = subprocess.run([self.bin, "config", "set", "mcp.auth_token", "-"],
+                           input=self.SECRET + "\n", capture_output=True, text=True,
+                           env=self.env, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        s = Serve([], self.env, 1)
+        try:
+            self.assertEqual(s.urls.get("http"), "http://127.0.0.1:%d/mcp" % port)
+            self.assertEqual(HttpClient(s).initialize()[0], 401)
+            c = HttpClient(s, token=self.SECRET)
+            self.assertEqual(c.initialize()[0], 200)
+            c.close()
+        finally:
+            rc, out, err = s.stop()
+        self.assertEqual(rc, 0, err)
+        self.assertIn("bearer token required", err)
+        self.assertNotIn(self.SECRET, err)
+        # `mcp` is what MCP clients spawn: a stored listener does not take stdio away.
+        names, err = self.tool_names()
+        self.assertIn("get_user_data", names)
+        self.assertNotIn("listening on", err)
 
 
 if __name__ == "__main__":

@@ -299,6 +299,12 @@ static void lists(void)
 		n += (size_t)snprintf(many + n, sizeof(many) - n, "%sP%zu", i ? "," : "", i);
 	T_EQ_INT(check(CFG_WATCH_SERVICES, many, canon, &err), PDB_E_TOO_LARGE);
 	T_EQ_INT(check(CFG_TOOLS_ALLOW, many, canon, &err), PDB_OK); /* a longer list */
+	/* Tool lists take the globs of --tools / --exclude-tools; ID lists do not. */
+	T_EQ_INT(check(CFG_TOOLS_ALLOW, "list_*, get_user_data", canon, &err), PDB_OK);
+	T_EQ_STR(canon, "list_*,get_user_data");
+	T_EQ_INT(check(CFG_TOOLS_DENY, "*_incident?", canon, &err), PDB_E_INVAL);
+	T_EQ_STR(err.msg, "tools.deny may hold only letters, digits, '_', '-' and '*', not '*_incident?'");
+	T_EQ_INT(check(CFG_WATCH_TEAMS, "P*", canon, &err), PDB_E_INVAL);
 	T_EQ_INT(
 	    check(CFG_MCP_LISTEN, "tcp://127.0.0.1:7000, http://127.0.0.1:8000/mcp", canon, &err),
 	    PDB_OK);
@@ -637,6 +643,7 @@ static void two_values(enum cfg_key k, char v1[64], char v2[64])
 	case CFG_F_TEXT:
 	case CFG_F_WORD:
 	case CFG_F_TOPIC:
+	case CFG_F_GLOB:
 		snprintf(v1, 64, "one");
 		snprintf(v2, 64, "two");
 		return;
