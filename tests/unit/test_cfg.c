@@ -303,7 +303,8 @@ static void lists(void)
 	T_EQ_INT(check(CFG_TOOLS_ALLOW, "list_*, get_user_data", canon, &err), PDB_OK);
 	T_EQ_STR(canon, "list_*,get_user_data");
 	T_EQ_INT(check(CFG_TOOLS_DENY, "*_incident?", canon, &err), PDB_E_INVAL);
-	T_EQ_STR(err.msg, "tools.deny may hold only letters, digits, '_', '-' and '*', not '*_incident?'");
+	T_EQ_STR(err.msg,
+	         "tools.deny may hold only letters, digits, '_', '-' and '*', not '*_incident?'");
 	T_EQ_INT(check(CFG_WATCH_TEAMS, "P*", canon, &err), PDB_E_INVAL);
 	T_EQ_INT(
 	    check(CFG_MCP_LISTEN, "tcp://127.0.0.1:7000, http://127.0.0.1:8000/mcp", canon, &err),
