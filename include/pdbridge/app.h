@@ -133,6 +133,18 @@ void app_settings_free(struct app_settings *s);
 void app_pd_flags_to_cfg(const struct app_pd_flags *f, struct cfg_flag *out, size_t *n);
 
 /**
+ * app_list_flag: a repeatable option's values as one list-valued flag layer
+ * for @k (joined with commas into @buf), appended at @out[*@n] when any
+ * were given. Returns PDB_OK or PDB_E_TOO_LARGE (they do not fit @len).
+ */
+enum pdb_rc app_list_flag(const struct app_list *l, enum cfg_key k, const char *name, char *buf,
+                          size_t len, struct cfg_flag *out, size_t *n,
+                          struct pdb_err *err) PDB_WARN_UNUSED;
+
+/* app_apply_log_level: make log.level of snapshot @c the log's level. */
+void app_apply_log_level(const struct cfg *c);
+
+/**
  * app_pd_conf_from: the client settings of snapshot @c. Strings are borrowed
  * from @c. Returns PDB_OK or PDB_E_AUTH ("token sealed for another device").
  */
@@ -159,6 +171,90 @@ enum pdb_rc app_pd_conf(const struct app_pd_flags *f, struct pd_conf *conf,
 
 /* app_cmd_config: `pdbridge config ACTION ...`. */
 int app_cmd_config(int argc, char **argv);
+
+/* --- the MCP side of a process (mcp_stack.c) ------------------------------------ */
+
+struct ev_loop;
+struct ev_pool;
+struct tool_catalog;
+struct tr_server;
+
+/* The MCP options of `mcp`, `serve` and `run`; strings borrowed from argv. */
+struct app_mcp_opts {
+	struct app_list listen;
+	const char *token_file;
+	const char *only_tools;
+	const char *exclude_tools;
+	const char *log_level;
+	bool write_tools;
+};
+
+/* clang-format off */
+#define APP_MCP_OPTS(m) \
+	{"listen", APP_OPT_LIST, &(m)->listen, "URL", \
+	 "serve MCP on tcp://HOST:PORT or http://HOST:PORT/PATH (repeatable)"}, \
+	{"enable-write-tools", APP_OPT_FLAG, &(m)->write_tools, NULL, \
+	 "also serve the tools that change PagerDuty"}, \
+	{"tools", APP_OPT_STRING, &(m)->only_tools, "NAMES", \
+	 "serve only these tools (comma list, * globs)"}, \
+	{"exclude-tools", APP_OPT_STRING, &(m)->exclude_tools, "NAMES", \
+	 "do not serve these tools (comma list, * globs)"}, \
+	{"auth-token-file", APP_OPT_STRING, &(m)->token_file, "PATH", \
+	 "bearer token for network clients (required off loopback)"}, \
+	{"log-level", APP_OPT_STRING, &(m)->log_level, "LEVEL", "error|warn|info|debug (stderr)"}
+/* clang-format on */
+
+/* The MCP settings of one snapshot, borrowed from it (the token from a static). */
+struct app_mcp_settings {
+	const char *listen[PDB_TR_LISTEN_MAX];
+	size_t n_listen;
+	const char *token; /* bearer token; NULL: none */
+	bool write;
+	const char *only, *exclude; /* comma lists; NULL: none */
+};
+
+/* A running MCP side: the catalog, the server and the transport. Zero it first. */
+struct app_mcp {
+	struct pd_conf pd; /* the catalog's clients are made from it; strings borrowed */
+	struct tool_catalog *cat;
+	struct mcp_server *mcp;
+	struct tr_server *tr;
+};
+
+/**
+ * app_mcp_flags: the flags of @o as layers, appended at @out[*@n]. Returns
+ * PDB_OK or PDB_E_TOO_LARGE (--listen values do not fit one list).
+ */
+enum pdb_rc app_mcp_flags(const struct app_mcp_opts *o, struct cfg_flag *out, size_t *n,
+                          struct pdb_err *err) PDB_WARN_UNUSED;
+
+/**
+ * app_mcp_settings_from: the MCP settings of snapshot @c. Listeners come from
+ * mcp.listen only when @stored_listeners or --listen was given (`pdbridge
+ * mcp` is spawned by MCP clients over stdio: a stored listener is the
+ * daemon's). The token of --auth-token-file wins over mcp.auth_token.
+ * Returns PDB_OK, a token file error or PDB_E_AUTH (sealed elsewhere).
+ */
+enum pdb_rc app_mcp_settings_from(const struct cfg *c, const struct app_mcp_opts *o,
+                                  bool stored_listeners, struct app_mcp_settings *m,
+                                  struct pdb_err *err) PDB_WARN_UNUSED;
+
+/**
+ * app_mcp_start: the tool catalog (PagerDuty settings of @c, which must
+ * outlive @a), the MCP server and the transport on @loop, calls run on
+ * @pool, listening on m->listen. Returns PDB_OK or the first error; on error
+ * app_mcp_free() releases what was made.
+ */
+enum pdb_rc app_mcp_start(struct app_mcp *a, struct ev_loop *loop, struct ev_pool *pool,
+                          const struct cfg *c, const struct app_mcp_settings *m,
+                          struct pdb_err *err) PDB_WARN_UNUSED;
+
+/* app_mcp_close: close the listeners and sessions (their calls cancelled). Before ev_pool_free().
+ */
+void app_mcp_close(struct app_mcp *a);
+
+/* app_mcp_free: app_mcp_close(), then free the rest; after ev_pool_free(). */
+void app_mcp_free(struct app_mcp *a);
 
 /* --- the MCP server (cmd_mcp.c) ---------------------------------------------- */
 

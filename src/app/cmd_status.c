@@ -218,17 +218,6 @@ static enum pdb_rc take_snapshot(struct pd_client *c, const struct pd_watch *w, 
 }
 
 /* The values of a repeated flag as one list value ("A,B"), a flag layer of @k. */
-static void list_flag(const struct app_list *l, enum cfg_key k, const char *name, char *buf,
-                      size_t len, struct cfg_flag *out, size_t *n)
-{
-	size_t i, used = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < l->n && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "", l->v[i]);
-	out[(*n)++] = (struct cfg_flag){k, buf, name};
-}
-
 /* A watch list of snapshot @c: the items borrowed from it, into @ids. */
 static struct pd_ids watch_list(const struct cfg *c, enum cfg_key k,
                                 const char *ids[PDB_WATCH_IDS_MAX])
@@ -251,19 +240,19 @@ static enum pdb_rc settings(struct app_settings *set, const struct app_pd_flags 
 	};
 	static char joined[4][PDB_CFG_VALUE_MAX + 1];
 	struct cfg_flag flags[CFG_KEYS];
-	enum log_level lvl;
 	size_t n = 0, i;
-	enum pdb_rc rc;
+	enum pdb_rc rc = PDB_OK;
 
 	app_pd_flags_to_cfg(pf, flags, &n);
-	for (i = 0; i < 4; i++)
-		list_flag(&lists[i], watch[i].key, watch[i].flag, joined[i], sizeof(joined[i]),
-		          flags, &n);
-	rc = app_settings_open(set, pf->config, false, err);
+	for (i = 0; i < 4 && !rc; i++)
+		rc = app_list_flag(&lists[i], watch[i].key, watch[i].flag, joined[i],
+		                   sizeof(joined[i]), flags, &n, err);
+	if (!rc)
+		rc = app_settings_open(set, pf->config, false, err);
 	if (!rc)
 		rc = app_settings_build(set, flags, n, err);
-	if (!rc && !log_parse_level(cfg_str(set->cfg, CFG_LOG_LEVEL), &lvl))
-		log_set_level(lvl);
+	if (!rc)
+		app_apply_log_level(set->cfg);
 	return rc;
 }
 

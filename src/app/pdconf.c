@@ -117,6 +117,32 @@ void app_pd_flags_to_cfg(const struct app_pd_flags *f, struct cfg_flag *out, siz
 		out[(*n)++] = rows[i];
 }
 
+enum pdb_rc app_list_flag(const struct app_list *l, enum cfg_key k, const char *name, char *buf,
+                          size_t len, struct cfg_flag *out, size_t *n, struct pdb_err *err)
+{
+	size_t i, used = 0;
+	int w;
+
+	buf[0] = '\0';
+	for (i = 0; i < l->n; i++) {
+		w = snprintf(buf + used, len - used, "%s%s", i ? "," : "", l->v[i]);
+		if (w < 0 || (size_t)w >= len - used)
+			return pdb_err_set(err, PDB_E_TOO_LARGE, "%s: too many values", name);
+		used += (size_t)w;
+	}
+	if (l->n)
+		out[(*n)++] = (struct cfg_flag){k, buf, name};
+	return PDB_OK;
+}
+
+void app_apply_log_level(const struct cfg *c)
+{
+	enum log_level lvl;
+
+	if (!log_parse_level(cfg_str(c, CFG_LOG_LEVEL), &lvl))
+		log_set_level(lvl);
+}
+
 /* "" means unset; pd_conf says that with NULL. */
 static const char *nonempty(const char *s)
 {
