@@ -1,0 +1,329 @@
+"""`pdbridge run` against the PagerDuty simulator and a real mosquitto.
+
+What a status display would notice: retained `status` and `state` after the
+start, an incident triggered in PagerDuty showing up within one poll and
+going away when resolved, `cmd/ack` acknowledging only in write mode,
+`offline` after the daemon is killed, the full retained state back after the
+broker restarts, `stale=true`/`level=unknown` while PagerDuty fails and the
+truth after it recovers, Home Assistant discovery with the keys Home
+Assistant documents (also after a SIGHUP reload turned it on), and never the
+token on any topic. Everything talks to 127.0.0.1 only.
+Run with PDB_BUILD=build-san to do all of it under ASan+UBSan.
+"""
+
+import json
+import os
+import signal
+import ssl
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+from mqfixture import Broker, Subscriber, publish
+from simfixture import TOKEN, Sim, build_dir
+
+NODE = "testboard"
+BASE = "pdbridge/" + NODE
+POLL_S = 5
+STALE_AFTER = 2
+FROM = "oncall-bot@example.com"
+
+# Keys Home Assistant documents for MQTT discovery of a sensor / binary_sensor
+# (https://www.home-assistant.io/integrations/sensor.mqtt/ and
+# /binary_sensor.mqtt/, "availability" and "device" sections).
+HA_REQUIRED = ("name", "unique_id", "state_topic", "availability_topic", "payload_available",
+               "payload_not_available", "device")
+HA_KNOWN = set(HA_REQUIRED) | {
+    "object_id", "default_entity_id", "value_template", "json_attributes_topic",
+    "json_attributes_template", "icon", "unit_of_measurement", "state_class", "device_class",
+    "payload_on", "payload_off", "entity_category", "qos", "expire_after", "force_update",
+    "enabled_by_default", "origin", "availability_mode", "platform"}
+HA_DEVICE_KNOWN = {"identifiers", "name", "manufacturer", "model", "sw_version", "hw_version",
+                   "configuration_url", "connections", "suggested_area", "via_device",
+                   "serial_number", "model_id"}
+
+
+class Daemon:
+    """`pdbridge run` in the background, stderr in a temp file."""
+
+    def __init__(self, env, args=()):
+        self.err = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([os.path.join(build_dir(), "pdbridge"), "run", *args],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=self.err, env=env)
+
+    def stderr(self):
+        self.err.seek(0)
+        return self.err.read().decode(errors="replace")
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, sig=signal.SIGTERM):
+        """Signal, wait; returns (exit status, stdout, stderr)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        out = self.proc.stdout.read()
+        self.proc.stdout.close()
+        err = self.stderr()
+        self.err.close()
+        return rc, out, err
+
+
+def payload_json(msg):
+    return json.loads(msg[1]) if msg and msg[1] else None
+
+
+class DaemonTest(unittest.TestCase):
+    subscribers = []  # every '#' subscriber of the run: the token must be on none of them
+    outputs = []
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sim = Sim()
+        cls.broker = Broker()
+
+    @classmethod
+    def tearDownClass(cls):
+        seen = []
+        for s in cls.subscribers:
+            seen += s.messages()
+            s.stop()
+        cls.broker.cleanup()
+        cls.sim.stop()
+        assert seen, "no MQTT message was seen at all"
+        for topic, payload, _ in seen:
+            assert TOKEN not in topic and TOKEN not in payload, "the token was published"
+        assert TOKEN not in "\n".join(cls.outputs), "the token appeared in the daemon's output"
+
+    def setUp(self):
+        self.sim.reset()
+        self.tmp = tempfile.TemporaryDirectory(prefix="pdb-daemon-")
+        self.daemons = []
+
+    def tearDown(self):
+        for d in self.daemons:
+            rc, out, err = d.stop()
+            self.outputs.extend([out.decode(errors="replace"), err])
+        self.tmp.cleanup()
+
+    def env(self, **extra):
+        ident = os.path.join(self.tmp.name, "serial")
+        with open(ident, "w") as f:
+            f.write("10000000a1b2c3d4\n")
+        base = dict(PDBRIDGE_CONFIG=os.path.join(self.tmp.name, "config.bin"),
+                    PDBRIDGE_DEVICE_ID_FILE=ident, PDBRIDGE_MQTT_URL=self.broker.url,
+                    PDBRIDGE_MQTT_NODE_ID=NODE, PDBRIDGE_POLL_INTERVAL=str(POLL_S),
+                    PDBRIDGE_POLL_STALE_AFTER=str(STALE_AFTER))
+        base.update(extra)
+        return self.sim.env(**base)
+
+    def start(self, **extra):
+        d = Daemon(self.env(**extra))
+        self.daemons.append(d)
+        return d
+
+    def subscribe(self, topic="#"):
+        s = Subscriber(self.broker, topic)
+        if topic == "#":
+            self.subscribers.append(s)
+        return s
+
+    def wait(self, sub, topic, pred=lambda m: True, timeout=POLL_S * 3):
+        m = sub.wait_for(lambda m: m[0] == topic and pred(m), timeout)
+        self.assertIsNotNone(m, "nothing on %s that matched within %ss; saw %s" % (
+            topic, timeout, [x for x in sub.messages() if x[0].startswith(BASE)][-8:]))
+        return m
+
+    def latest(self, sub, topic):
+        msgs = [m for m in sub.messages() if m[0] == topic]
+        return msgs[-1] if msgs else None
+
+    def pd_write(self, method, path, body):
+        ctx = ssl.create_default_context(cafile=self.sim.ca)
+        req = urllib.request.Request(self.sim.url + path, data=json.dumps(body).encode(),
+                                     method=method, headers={
+                                         "Authorization": "Token token=" + TOKEN,
+                                         "Accept": "application/vnd.pagerduty+json;version=2",
+                                         "Content-Type": "application/json", "From": FROM})
+        with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+            return json.loads(r.read())
+
+    def trigger(self, title):
+        svc = self.sim.api("/services")["services"][0]["id"]
+        return self.sim.control("POST", "/_sim/trigger",
+                                {"service_id": svc, "title": title,
+                                 "urgency": "high"})["incident"]
+
+    # --- the tests --------------------------------------------------------------
+
+    def test_state_is_retained_and_follows_pagerduty(self):
+        sub = self.subscribe()
+        self.start()
+        self.wait(sub, BASE + "/status", lambda m: m[1] == "online")
+        state = payload_json(self.wait(sub, BASE + "/state"))
+        self.assertFalse(state["stale"])
+        self.assertIn(state["level"], ("ok", "acked", "triggered"))
+        self.wait(sub, BASE + "/state/level", lambda m: m[1] == state["level"])
+        # A late subscriber gets everything retained at once.
+        late = self.subscribe(BASE + "/#")
+        for topic in ("/status", "/state", "/state/level", "/state/triggered",
+                      "/state/acknowledged", "/state/oncall_me", "/incidents"):
+            self.assertTrue(self.wait(late, BASE + topic, timeout=5)[2], topic + " not retained")
+        late.stop()
+
+        inc = self.trigger("Disk full on db-7")
+        t0 = time.monotonic()
+        shown = self.wait(sub, BASE + "/state", lambda m: inc["id"] in m[1],
+                          timeout=POLL_S + 8)
+        self.assertLess(time.monotonic() - t0, POLL_S + 8)
+        state = payload_json(shown)
+        self.assertEqual(state["level"], "triggered")
+        self.assertIn(inc["id"], [i["id"] for i in state["incidents"]])
+        self.wait(sub, BASE + "/event", lambda m: inc["id"] in m[1] and "triggered" in m[1])
+        self.assertFalse(self.wait(sub, BASE + "/event")[2], "events must not be retained")
+
+        self.pd_write("PUT", "/incidents/" + inc["id"],
+                      {"incident": {"type": "incident_reference", "status": "resolved"}})
+        self.wait(sub, BASE + "/incidents", lambda m: m is self.latest(sub, BASE + "/incidents")
+                  and inc["id"] not in m[1], timeout=POLL_S + 8)
+        self.wait(sub, BASE + "/event", lambda m: inc["id"] in m[1] and "resolved" in m[1])
+
+    def test_nothing_is_published_when_nothing_changed(self):
+        sub = self.subscribe(BASE + "/#")
+        self.start()
+        self.wait(sub, BASE + "/state")
+        time.sleep(1)
+        before = len(sub.messages())
+        time.sleep(POLL_S * 2 + 1)  # two more polls, PagerDuty unchanged
+        self.assertEqual(sub.messages()[before:], [])
+        polls = [r for r in self.sim.requests() if r["path"] == "/incidents"]
+        self.assertGreaterEqual(len(polls), 3, "the daemon stopped polling")
+
+    def test_ack_is_refused_without_write_mode(self):
+        sub = self.subscribe()
+        self.start()
+        state = payload_json(self.wait(sub, BASE + "/state"))
+        publish(self.broker, BASE + "/cmd/ack", json.dumps({"seq": state["seq"]}))
+        res = payload_json(self.wait(sub, BASE + "/cmd/ack/result"))
+        self.assertFalse(res["ok"])
+        self.assertIn("write", res["error"])
+        self.assertFalse([r for r in self.sim.requests() if r["method"] == "PUT"])
+        publish(self.broker, BASE + "/cmd/refresh", "")
+        self.assertTrue(payload_json(self.wait(sub, BASE + "/cmd/refresh/result"))["ok"])
+
+    def test_ack_acknowledges_what_was_shown_in_write_mode(self):
+        sub = self.subscribe()
+        self.start(PDBRIDGE_WRITE_TOOLS="true", PDBRIDGE_FROM_EMAIL=FROM)
+        inc = self.trigger("Checkout latency")
+        state = payload_json(self.wait(sub, BASE + "/state", lambda m: inc["id"] in m[1],
+                                       timeout=POLL_S * 3))
+        shown = [i["id"] for i in state["incidents"] if i["status"] == "triggered"]
+        publish(self.broker, BASE + "/cmd/ack", json.dumps({"seq": state["seq"]}))
+        res = payload_json(self.wait(sub, BASE + "/cmd/ack/result"))
+        self.assertTrue(res["ok"], res)
+        self.assertEqual(sorted(res["acknowledged"]), sorted(shown))
+        self.assertEqual(self.sim.api("/incidents/" + inc["id"])["incident"]["status"],
+                         "acknowledged")
+        puts = [r for r in self.sim.requests() if r["method"] == "PUT"]
+        self.assertEqual([r["path"] for r in puts], ["/incidents"])  # one bulk update
+        self.assertEqual(puts[0]["headers"].get("From"), FROM)
+        # An unknown seq acknowledges nothing.
+        publish(self.broker, BASE + "/cmd/ack", json.dumps({"seq": 999999}))
+        res = payload_json(self.wait(sub, BASE + "/cmd/ack/result", lambda m: "999999" in m[1]))
+        self.assertFalse(res["ok"])
+
+    def test_offline_on_kill_and_everything_back_after_a_broker_restart(self):
+        sub = self.subscribe()
+        d = self.start()
+        self.wait(sub, BASE + "/state")
+        self.broker.restart(down_s=1)  # retained messages are gone with it (no persistence)
+        sub.stop()
+        sub = self.subscribe()
+        for topic in ("/status", "/state", "/state/level", "/incidents"):
+            m = self.wait(sub, BASE + topic, timeout=PDB_RECONNECT_S)
+            self.assertTrue(m[2] or topic == "/status", topic)
+        self.assertEqual(self.latest(sub, BASE + "/status")[1], "online")
+        d.proc.kill()  # no clean stop: the broker's will says offline
+        self.wait(sub, BASE + "/status", lambda m: m[1] == "offline", timeout=PDB_KEEPALIVE_S)
+
+    def test_clean_stop_publishes_offline(self):
+        sub = self.subscribe()
+        d = self.start()
+        self.wait(sub, BASE + "/status", lambda m: m[1] == "online")
+        self.daemons.remove(d)
+        rc, out, err = d.stop()
+        self.outputs.extend([out.decode(), err])
+        self.assertEqual(rc, 0, err[-2000:])
+        self.assertEqual(out, b"")
+        self.wait(sub, BASE + "/status", lambda m: m[1] == "offline" and m[2], timeout=5)
+
+    def test_stale_while_pagerduty_fails_then_the_truth(self):
+        sub = self.subscribe()
+        self.start()
+        first = payload_json(self.wait(sub, BASE + "/state"))
+        self.sim.control("POST", "/_sim/faults", {"kind": "5xx", "status": 503, "count": -1})
+        stale = payload_json(self.wait(sub, BASE + "/state", lambda m: '"stale":true' in
+                                       m[1].replace(" ", ""), timeout=POLL_S * 8))
+        self.assertEqual(stale["level"], "unknown")
+        self.wait(sub, BASE + "/state/level", lambda m: m[1] == "unknown", timeout=5)
+        self.sim.control("DELETE", "/_sim/faults")
+        back = payload_json(self.wait(sub, BASE + "/state", lambda m: '"stale":false' in
+                                      m[1].replace(" ", "") and m[1] != "", timeout=POLL_S * 4))
+        self.assertEqual(back["level"], first["level"])
+        self.wait(sub, BASE + "/state/level", lambda m: m[1] == first["level"], timeout=5)
+
+    def test_home_assistant_discovery_after_a_reload(self):
+        sub = self.subscribe()
+        d = self.start()
+        self.wait(sub, BASE + "/state")
+        self.assertFalse([m for m in sub.messages() if m[0].startswith("homeassistant/")])
+        p = subprocess.run([os.path.join(build_dir(), "pdbridge"), "config", "set",
+                            "mqtt.ha_discovery", "true"], env=self.env(), capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        d.signal(signal.SIGHUP)
+        self.wait(sub, "homeassistant/binary_sensor/%s/oncall_me/config" % NODE, timeout=10)
+        time.sleep(1)
+        configs = {m[0]: json.loads(m[1]) for m in sub.messages()
+                   if m[0].startswith("homeassistant/") and m[1]}
+        kinds = {t.split("/")[1] for t in configs}
+        self.assertEqual(kinds, {"sensor", "binary_sensor"})
+        self.assertGreaterEqual(len(configs), 5)  # level, counts, me, one per policy
+        for topic, c in configs.items():
+            self.assertTrue(set(HA_REQUIRED) <= set(c), (topic, sorted(c)))
+            self.assertTrue(set(c) <= HA_KNOWN, (topic, sorted(set(c) - HA_KNOWN)))
+            self.assertTrue(set(c["device"]) <= HA_DEVICE_KNOWN, c["device"])
+            self.assertTrue(c["device"]["identifiers"])
+            self.assertEqual(c["availability_topic"], BASE + "/status")
+            self.assertEqual((c["payload_available"], c["payload_not_available"]),
+                             ("online", "offline"))
+            self.assertTrue(c["state_topic"].startswith(BASE + "/"), c["state_topic"])
+        self.assertEqual(len({c["unique_id"] for c in configs.values()}), len(configs))
+        n = len([m for m in sub.messages() if m[0].startswith("homeassistant/")])
+        publish(self.broker, "homeassistant/status", "online")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(
+                [m for m in sub.messages() if m[0].startswith("homeassistant/")]) < 2 * n:
+            time.sleep(0.1)
+        self.assertGreaterEqual(
+            len([m for m in sub.messages() if m[0].startswith("homeassistant/")]), 2 * n,
+            "discovery was not republished when Home Assistant came online")
+
+
+# How long a reconnect may take after the broker is back (backoff up to a few
+# seconds), and how long the broker waits before it declares a killed client
+# gone (1.5 x the keep-alive of PDB_MQ_KEEPALIVE_S).
+PDB_RECONNECT_S = 20
+PDB_KEEPALIVE_S = 60
+
+
+if __name__ == "__main__":
+    unittest.main()
