@@ -139,6 +139,11 @@ enum pdb_rc mq_new(const struct mq_conf *c, struct mq **out, struct pdb_err *err
 	}
 	co.MQTTVersion = MQTTVERSION_3_1_1;
 	co.sendWhileDisconnected = 0;
+	/*
+	 * paho refuses sends beyond this many queued (default 100) even while
+	 * connected; our own bound is the outbox, plus one for "offline".
+	 */
+	co.maxBufferedMessages = PDB_MQ_OUTBOX_MAX + 1;
 	prc = MQTTAsync_createWithOptions(&m->paho, m->uri, m->client_id,
 	                                  MQTTCLIENT_PERSISTENCE_NONE, NULL, &co);
 	if (prc != MQTTASYNC_SUCCESS) {
@@ -404,7 +409,10 @@ enum pdb_rc mq_publish(struct mq *m, const char *topic, const char *payload, siz
 	prc = MQTTAsync_sendMessage(m->paho, topic, &msg, &ro);
 	if (prc != MQTTASYNC_SUCCESS) {
 		m->st.refused++;
-		return prc == MQTTASYNC_MAX_MESSAGES_INFLIGHT ? PDB_E_TOO_LARGE : PDB_E_IO;
+		return prc == MQTTASYNC_MAX_MESSAGES_INFLIGHT ||
+		               prc == MQTTASYNC_MAX_BUFFERED_MESSAGES
+		           ? PDB_E_TOO_LARGE
+		           : PDB_E_IO;
 	}
 	m->sent++;
 	return PDB_OK;
