@@ -240,6 +240,30 @@ class MqTest(unittest.TestCase):
         finally:
             broker.stop()
 
+    def test_oversize_arrivals_dropped_and_counted(self):
+        p = self.probe("--sub", "pdbridge/cmd/#")
+        self.assertIsNotNone(p.connected(), p.stderr)
+        publish(self.broker, "pdbridge/cmd/" + "t" * 300, "long topic")  # > PDB_MQ_TOPIC_MAX
+        publish(self.broker, "pdbridge/cmd/big", "x" * (64 * 1024 + 1))  # > PDB_MQ_MSG_MAX
+        publish(self.broker, "pdbridge/cmd/max", "y" * (64 * 1024))
+        m = p.wait(lambda e: e["event"] == "message")
+        self.assertEqual((m["topic"], m["len"]), ("pdbridge/cmd/max", 64 * 1024))
+        st = p.command("stats", "stats")
+        self.assertEqual((st["received"], st["dropped"]), (1, 2), st)
+        self.stop_clean(p)
+
+    def test_stop_with_a_hung_broker_keeps_its_deadline(self):
+        broker = Broker()
+        try:
+            p = self.probe(url=broker.url)
+            self.assertIsNotNone(p.connected(), p.stderr)
+            broker.pause()
+            t0 = time.monotonic()
+            self.stop_clean(p)
+            self.assertLess(time.monotonic() - t0, 8, "mq_free overran PDB_MQ_STOP_MS")
+        finally:
+            broker.stop()
+
     # --- credentials -------------------------------------------------------
 
     def test_username_password(self):
