@@ -698,6 +698,34 @@
 #define PDB_MQ_STOP_MS 2000
 #endif
 
+/*
+ * Longest broker URL, client id and user name. MQTT allows 64 KiB strings;
+ * a broker address or a client id longer than this is a mistake, not a name.
+ */
+#ifndef PDB_MQ_NAME_MAX
+#define PDB_MQ_NAME_MAX 256
+#endif
+
+/* One connection attempt (TCP connect and CONNACK), seconds: a dead host is retried, not waited on.
+ */
+#ifndef PDB_MQ_CONNECT_TIMEOUT_S
+#define PDB_MQ_CONNECT_TIMEOUT_S 10
+#endif
+
+/*
+ * The loop looks at the inbox this often even without a wake-up, in case
+ * ev_post() was full when a paho thread tried to wake it (ev.h).
+ */
+#ifndef PDB_MQ_SWEEP_MS
+#define PDB_MQ_SWEEP_MS 1000
+#endif
+#if PDB_MQ_BACKOFF_MIN_MS < 100 || PDB_MQ_BACKOFF_MIN_MS > PDB_MQ_BACKOFF_MAX_MS
+#error "PDB_MQ_BACKOFF_MIN_MS must be at least 100 and at most PDB_MQ_BACKOFF_MAX_MS"
+#endif
+#if PDB_MQ_MSG_MAX > PDB_ALLOC_MAX / 4
+#error "PDB_MQ_MSG_MAX too large for the heap funnel"
+#endif
+
 /* --- status: the poller -------------------------------------------------- */
 
 /*

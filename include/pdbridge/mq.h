@@ -16,6 +16,14 @@
  * of being buffered without bound. Nothing is lost that matters: the owner
  * republishes its full retained state from on_connect after each reconnect.
  *
+ * Broker names: the binary is static glibc, and paho resolves the host with
+ * getaddrinfo(). Numeric IPv4 and IPv6 addresses ([::1]) need no NSS and
+ * "localhost" is mapped to 127.0.0.1 by mq itself, so those always work;
+ * any other name goes to getaddrinfo(), which in a static binary needs the
+ * board's NSS modules and may fail.
+ *
+ * The callbacks may call mq_publish() and mq_connected(), never mq_free().
+ *
  * This is the only module that includes paho's headers; nothing of theirs
  * appears here.
  */
