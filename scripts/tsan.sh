@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tsan.sh - the threaded parts under ThreadSanitizer: builds the ev and mcp
-# unit tests and the MCP fixture server with -fsanitize=thread into
-# build-tsan/, runs the unit tests, then the transport integration tests
-# against that fixture (any data race report fails: the fixture must exit 0).
+# unit tests, the MCP fixture server and the MQTT probe (paho's threads hand
+# over to the loop) with -fsanitize=thread into build-tsan/, runs the unit
+# tests, then the transport and MQTT integration tests against those (any
+# data race report fails: the programs must exit 0).
 # The CMake build has no TSan mode because TSan and ASan cannot be combined,
 # and only these programs have threads of their own.
 # Usage: scripts/tsan.sh     (needs the host deps: PDB_DEPS_DIR or .deps/)
@@ -23,8 +24,11 @@ libs=("$deps/lib/libcjson.a" -lm -lpthread)
 	-o "$out/tests/test_mcp"
 "${cc[@]}" "${core[@]}" "$top"/src/transport/*.c "$top/tests/mcp/mcp_fixture.c" \
 	"$deps/lib/libmicrohttpd.a" "${libs[@]}" -o "$out/tests/mcp_fixture"
+"${cc[@]}" "$top"/src/base/*.c "$top/src/log/log.c" "$top"/src/ev/*.c "$top"/src/mq/*.c \
+	"$top/tests/integration/mq_probe.c" "$deps/lib/libpaho-mqtt3a.a" "${libs[@]}" \
+	-o "$out/tests/mq_probe"
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66"
 "$out/tests/test_ev" 2>/dev/null | tail -1
 "$out/tests/test_mcp" 2>/dev/null | tail -1
 cd "$top/tests/integration"
-PDB_BUILD="$out" python3 -m unittest test_mcp_transports
+PDB_BUILD="$out" python3 -m unittest test_mcp_transports test_mq
