@@ -48,6 +48,7 @@ struct status_snap {
 
 /* What one poll found: written by the job, read by the loop after it ends. */
 struct status_result {
+	unsigned watch_gen; /* of the settings the poll ran with */
 	enum pdb_rc rc;
 	struct pdb_err err;
 	unsigned requests;
@@ -155,6 +156,7 @@ struct status_cfg {
 	const char *subs[3];
 	size_t n_subs;
 	unsigned gen;
+	unsigned watch_gen; /* goes up when the watch settings change */
 };
 
 enum job_kind {
@@ -180,6 +182,7 @@ struct status {
 	unsigned timer;
 	unsigned failures;
 	bool me_none_logged;
+	unsigned last_watch_gen; /* of the last good poll */
 	bool want_poll;
 	bool refresh_waiting; /* a cmd/refresh waits for the next poll to start */
 	bool refresh_in_job;  /* ... and that poll is running */
@@ -209,8 +212,12 @@ struct status {
 
 /* --- status_pub.c --------------------------------------------------------------- */
 
-/* status__apply: @next becomes the current snapshot; publish what changed. */
-void status__apply(struct status *s, const struct status_snap *next);
+/*
+ * status__apply: @next becomes the current snapshot; publish what changed,
+ * and the events of the change when @events (false: the first poll with
+ * other watch settings, whose differences are not news).
+ */
+void status__apply(struct status *s, const struct status_snap *next, bool events);
 
 /*
  * status__publish_all: every retained topic (@ha_only: the discovery ones);

@@ -463,7 +463,7 @@ static const struct ha_entity {
 	const char *component, *object, *name, *topic, *icon, *state_class, *attributes;
 } ha_fixed[STATUS_HA_FIXED] = {
     [STATUS_HA_LEVEL] = {"sensor", "level", "Level", "state/level", "mdi:alarm-light", NULL,
-                         "state"},
+                         "incidents"},
     [STATUS_HA_TRIGGERED] = {"sensor", "triggered", "Triggered incidents", "state/triggered",
                              "mdi:alert", "measurement", "incidents"},
     [STATUS_HA_ACKED] = {"sensor", "acknowledged", "Acknowledged incidents", "state/acknowledged",

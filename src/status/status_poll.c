@@ -154,6 +154,26 @@ static enum pdb_rc check_conf(const struct status_conf *c, struct pdb_err *err)
 	return rc;
 }
 
+static bool same_ids(const struct pd_ids *a, const struct pd_ids *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]))
+			return false;
+	return true;
+}
+
+static bool same_watch(const struct pd_watch *a, const struct pd_watch *b)
+{
+	return same_ids(&a->escalation_policies, &b->escalation_policies) &&
+	       same_ids(&a->schedules, &b->schedules) && same_ids(&a->users, &b->users) &&
+	       same_ids(&a->services, &b->services) && same_ids(&a->teams, &b->teams) &&
+	       a->high_urgency_only == b->high_urgency_only;
+}
+
 /* A checked, deep copy of @c. Caller frees with mem_free(). */
 static enum pdb_rc cfg_new(const struct status_conf *c, struct status_cfg **out,
                            struct pdb_err *err)
@@ -252,6 +272,7 @@ static void do_poll(struct status *s)
 	enum pdb_rc rc;
 
 	memset(r, 0, sizeof(*r));
+	r->watch_gen = s->job_cfg->watch_gen;
 	rc = ensure_client(s, &r->err);
 	if (!rc && s->me_state == 0)
 		rc = fetch_me(s, r);
@@ -345,13 +366,15 @@ static void job_posted(struct ev_loop *l, void *ud)
 static void job_run(void *arg)
 {
 	struct status *s = arg;
+	/* read first: once job_done is set, the loop may free job_cfg and start another job */
+	struct ev_loop *loop = s->job_cfg->c.loop;
 
 	if (s->kind == JOB_ACK)
 		do_ack(s);
 	else
 		do_poll(s);
 	atomic_store_explicit(&s->job_done, true, memory_order_release);
-	if (ev_post(s->job_cfg->c.loop, job_posted, s))
+	if (ev_post(loop, job_posted, s))
 		LOG_WARN(STATUS_LOG, "loop queue full: the result waits for the next tick");
 }
 
@@ -471,7 +494,7 @@ void status__poll_done(struct status *s, const struct status_result *r)
 		if (s->failures >= k && !s->cur->stale) {
 			memcpy(s->next, s->cur, sizeof(*s->next));
 			status_snap_make_stale(s->next);
-			status__apply(s, s->next);
+			status__apply(s, s->next, false);
 		}
 	} else {
 		if (s->failures >= k)
@@ -482,7 +505,8 @@ void status__poll_done(struct status *s, const struct status_result *r)
 			          "more than %d on-call entries: the rest are not shown",
 			          PDB_STATUS_ONCALLS_MAX);
 		status_snap_from(s->next, r);
-		status__apply(s, s->next);
+		status__apply(s, s->next, r->watch_gen == s->last_watch_gen);
+		s->last_watch_gen = r->watch_gen;
 	}
 	if (s->refresh_in_job) {
 		s->refresh_in_job = false;
@@ -542,7 +566,7 @@ void status_start(struct status *s)
 	if (s->started)
 		return;
 	s->started = true;
-	status__apply(s, s->cur); /* "unknown" until the first poll lands */
+	status__apply(s, s->cur, false); /* "unknown" until the first poll lands */
 	if (ev_timer_add(c->loop, c->interval_ms, tick, s, &s->timer))
 		LOG_ERROR(STATUS_LOG, "no timer left: polling only on cmd/refresh");
 	status__poll_now(s);
@@ -557,15 +581,18 @@ enum pdb_rc status_reconfigure(struct status *s, const struct status_conf *c, st
 		return rc;
 	if (strcmp(d->c.topic_base, old->c.topic_base) || strcmp(d->node_ha, old->node_ha))
 		status__forget_topics(s); /* clears the old names on the broker */
+	if (s->timer) {
+		ev_timer_cancel(old->c.loop, s->timer);
+		s->timer = 0;
+	}
 	d->gen = ++s->gen;
+	d->watch_gen = old->watch_gen + !same_watch(&d->c.watch, &old->c.watch);
 	s->cfg = d;
 	if (s->busy && s->job_cfg == old && !s->retired)
 		s->retired = old;
 	else
 		mem_free(old);
 	if (s->started) {
-		ev_timer_cancel(d->c.loop, s->timer);
-		s->timer = 0;
 		if (ev_timer_add(d->c.loop, d->c.interval_ms, tick, s, &s->timer))
 			LOG_ERROR(STATUS_LOG, "no timer left: polling only on cmd/refresh");
 		status__publish_all(s, false, false);

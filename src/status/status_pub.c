@@ -252,7 +252,7 @@ static void publish_event(void *ud, const char *json, size_t len)
 		LOG_DEBUG(STATUS_LOG, "an event was not published (broker not connected)");
 }
 
-void status__apply(struct status *s, const struct status_snap *next)
+void status__apply(struct status *s, const struct status_snap *next, bool events)
 {
 	struct status_snap *t;
 	uint64_t h;
@@ -286,7 +286,7 @@ void status__apply(struct status *s, const struct status_snap *next)
 	s->stats.stale = s->cur->stale;
 	assign_policies(s);
 	sync_all(s, false, false);
-	if (changed && s->prev->valid && s->cur->valid && !s->cur->stale) {
+	if (events && changed && s->prev->valid && s->cur->valid && !s->cur->stale) {
 		dropped = status_render_events(s->prev, s->cur, &s->scratch, publish_event, s);
 		if (dropped)
 			LOG_WARN(STATUS_LOG, "%zu events of seq %llu not sent (at most %d a poll)",

@@ -692,6 +692,35 @@ static void t_reconfigure_rename(void)
 	fx_close(&f);
 }
 
+static void t_watch_change_quiet(void)
+{
+	static const char *const svcs[] = {"PSVC1"};
+	struct fx f;
+	struct pdb_err err;
+
+	T_CHECK(fx_open(&f, false, NULL, false));
+	base_result(f.r, 0);
+	poll_ok(&f);
+	f.c.watch.services.v = svcs;
+	f.c.watch.services.n = 1;
+	T_EQ_INT(status_reconfigure(f.s, &f.c, &err), PDB_OK);
+	base_result(f.r, 2); /* what the new filter shows is not news */
+	f.r->watch_gen = 1;
+	poll_ok(&f);
+	T_EQ_STR(find(BASE "/state/level")->payload, "triggered");
+	T_EQ_INT(count(BASE "/event"), 0);
+	base_result(f.r, 3); /* but a change after that is */
+	f.r->watch_gen = 1;
+	poll_ok(&f);
+	T_EQ_INT(count(BASE "/event"), 1);
+	T_EQ_INT(status_reconfigure(f.s, &f.c, &err), PDB_OK); /* the same watch: no new gen */
+	base_result(f.r, 4);
+	f.r->watch_gen = 1;
+	poll_ok(&f);
+	T_EQ_INT(count(BASE "/event"), 1);
+	fx_close(&f);
+}
+
 static const struct t_case cases[] = {
     {"level_rules", t_level_rules},
     {"first_poll_then_quiet", t_first_poll_then_quiet},
@@ -707,6 +736,7 @@ static const struct t_case cases[] = {
     {"no_token_anywhere", t_no_token_anywhere},
     {"bad_conf", t_bad_conf},
     {"reconfigure_rename", t_reconfigure_rename},
+    {"watch_change_quiet", t_watch_change_quiet},
 };
 
 T_MAIN(cases)
