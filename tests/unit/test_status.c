@@ -721,6 +721,45 @@ static void t_watch_change_quiet(void)
 	fx_close(&f);
 }
 
+/* Every allocation failing in turn: no crash, no leak, and the state heals on the next poll. */
+static void t_out_of_memory(void)
+{
+	struct fx f;
+	struct status *s2;
+	struct pdb_err err;
+	uint64_t n;
+
+	T_CHECK(fx_open(&f, true, "me@example.com", true));
+	for (n = 1; n < 200; n++) {
+		base_result(f.r, (int)(n % 3));
+		add_oncall(f.r, n % 2 ? "EP2" : "EP3", 1, "Bob");
+		mem_fail_at(n);
+		poll_ok(&f);
+		status_on_message(f.s, BASE "/cmd/ack", "{\"seq\":1}", 9);
+		status_republish(f.s);
+	}
+	mem_fail_at(0);
+	base_result(f.r, 1);
+	poll_ok(&f);
+	status_republish(f.s);
+	T_EQ_STR(find(BASE "/state/level")->payload, "triggered");
+	T_CHECK(has(find(BASE "/state"), "\"level\":\"triggered\""));
+	T_CHECK(has(find(BASE "/oncall/EP1"), "Alice"));
+	for (n = 0; n < ST_TOPICS; n++) /* the policies of the failed polls are cleared */
+		T_CHECK(!f.s->slot[n].present ||
+		        (!strstr(f.s->slot[n].topic, "EP2") && !strstr(f.s->slot[n].topic, "EP3")));
+	for (n = 1; n < 12; n++) {
+		s2 = NULL;
+		mem_fail_at(n);
+		if (status_new(&f.c, &s2, &err) == PDB_OK)
+			status_free(s2);
+		else
+			T_CHECK(s2 == NULL);
+	}
+	mem_fail_at(0);
+	fx_close(&f);
+}
+
 static const struct t_case cases[] = {
     {"level_rules", t_level_rules},
     {"first_poll_then_quiet", t_first_poll_then_quiet},
@@ -737,6 +776,7 @@ static const struct t_case cases[] = {
     {"bad_conf", t_bad_conf},
     {"reconfigure_rename", t_reconfigure_rename},
     {"watch_change_quiet", t_watch_change_quiet},
+    {"out_of_memory", t_out_of_memory},
 };
 
 T_MAIN(cases)
