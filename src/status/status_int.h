@@ -182,6 +182,7 @@ struct status {
 	unsigned timer;
 	unsigned failures;
 	bool me_none_logged;
+	bool policies_full_logged;
 	unsigned last_watch_gen; /* of the last good poll */
 	bool want_poll;
 	bool refresh_waiting; /* a cmd/refresh waits for the next poll to start */

@@ -105,8 +105,18 @@ static void assign_policies(struct status *s)
 			if (free_p < 0 && !s->pol_ep[p][0])
 				free_p = p;
 		}
-		if (p < PDB_STATUS_POLICIES_MAX || free_p < 0)
-			continue; /* has its slots, or none is free (logged by the caller) */
+		if (p < PDB_STATUS_POLICIES_MAX)
+			continue; /* has its slots */
+		if (free_p < 0) {
+			if (!s->policies_full_logged)
+				LOG_WARN(
+				    STATUS_LOG,
+				    "more than %d escalation policies have someone on call: "
+				    "policy %s and later ones get no oncall/ topic (watch fewer)",
+				    PDB_STATUS_POLICIES_MAX, first[i]->ep_id);
+			s->policies_full_logged = true;
+			continue;
+		}
 		snprintf(s->pol_ep[free_p], sizeof(s->pol_ep[0]), "%s", first[i]->ep_id);
 		snprintf(s->slot[ST_FIXED + 2 * free_p].topic, sizeof(s->slot[0].topic),
 		         "%s/oncall/%s", n.base, first[i]->ep_id);

@@ -760,6 +760,27 @@ static void t_out_of_memory(void)
 	fx_close(&f);
 }
 
+static void t_policy_cap(void)
+{
+	struct fx f;
+	char ep[16];
+	size_t i, n = 0;
+
+	T_CHECK(fx_open(&f, false, NULL, false));
+	base_result(f.r, 0);
+	for (i = 0; i < PDB_STATUS_POLICIES_MAX + 8; i++) {
+		snprintf(ep, sizeof(ep), "PX%zu", i);
+		add_oncall(f.r, ep, 1, "Dana");
+	}
+	poll_ok(&f);
+	for (i = 0; i < n_msgs; i++)
+		n += !strncmp(msgs[i].topic, BASE "/oncall/", strlen(BASE "/oncall/"));
+	T_EQ_INT(n, PDB_STATUS_POLICIES_MAX);
+	snprintf(ep, sizeof(ep), "\"PX%d\"", PDB_STATUS_POLICIES_MAX + 7);
+	T_CHECK(has(find(BASE "/state"), ep)); /* still listed in state */
+	fx_close(&f);
+}
+
 static const struct t_case cases[] = {
     {"level_rules", t_level_rules},
     {"first_poll_then_quiet", t_first_poll_then_quiet},
@@ -777,6 +798,7 @@ static const struct t_case cases[] = {
     {"reconfigure_rename", t_reconfigure_rename},
     {"watch_change_quiet", t_watch_change_quiet},
     {"out_of_memory", t_out_of_memory},
+    {"policy_cap", t_policy_cap},
 };
 
 T_MAIN(cases)
