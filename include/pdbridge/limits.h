@@ -746,6 +746,15 @@
 #define PDB_STATUS_ACK_SEQS 4
 #endif
 
+/*
+ * Messages on <base>/event after one poll. A storm (or the first poll after
+ * a long outage) is summed up by the state topics anyway; the rest of the
+ * events of that poll are dropped and counted in the log.
+ */
+#ifndef PDB_STATUS_EVENTS_MAX
+#define PDB_STATUS_EVENTS_MAX 20
+#endif
+
 /* --- poll interval ---------------------------------------------------------- */
 
 /*

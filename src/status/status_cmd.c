@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * status_cmd.c - commands from the broker: cmd/refresh, cmd/ack, and Home
+ * Assistant's birth message.
+ *
+ * cmd/ack is the only way MQTT can change PagerDuty, so it is gated three
+ * times: write mode must be on, a From address must be set (PagerDuty
+ * records who acknowledged), and the payload must name the seq the display
+ * showed. Only the incidents that were triggered in the top list of that
+ * seq, and are still triggered now, are acknowledged: a press never
+ * acknowledges an incident that arrived after the human looked. Every
+ * refusal is a result message with the reason; no payload can crash or
+ * stall the loop (it is parsed with the bounded jsonx parser or as a
+ * plain number, nothing else).
+ */
+#include "status_int.h"
+
+#include <pdbridge/jsonx.h>
+#include <pdbridge/log.h>
+
+#include <cjson/cJSON.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#define ERR_WRITE_OFF "write mode is off: set write_tools=true"
+#define ERR_NO_FROM   "no From address: set from_email (PagerDuty records who acknowledged)"
+#define ERR_PAYLOAD   "bad payload: expected {\"seq\":N} or N, N the seq the display shows"
+#define ERR_BUSY      "an acknowledgement is already running: try again when it ends"
+
+/* Longest plain-number payload: 2^53 has 16 digits. */
+#define SEQ_DIGITS_MAX 16
+
+void status__cmd_result(struct status *s, const char *verb, const char *json)
+{
+	char topic[PDB_MQ_TOPIC_MAX];
+
+	snprintf(topic, sizeof(topic), "%s/cmd/%s/result", s->cfg->c.topic_base, verb);
+	if (status__publish(s, topic, json, strlen(json), false))
+		LOG_DEBUG(STATUS_LOG, "the %s result was not published", verb);
+}
+
+/* {"ok":..,"seq":..,"acknowledged":[..],"error":..} from the ack fields. */
+static void ack_result(struct status *s, bool have_seq, uint64_t seq, const char *error)
+{
+	cJSON *o = cJSON_CreateObject(), *arr;
+	struct buf out;
+	size_t i;
+	bool ok;
+
+	buf_init(&out, PDB_MQ_MSG_MAX);
+	ok = o && cJSON_AddBoolToObject(o, "ok", !error) &&
+	     (have_seq ? cJSON_AddNumberToObject(o, "seq", (double)seq) != NULL
+	               : cJSON_AddNullToObject(o, "seq") != NULL) &&
+	     (arr = cJSON_AddArrayToObject(o, "acknowledged")) != NULL;
+	for (i = 0; ok && !error && i < s->n_ack; i++) {
+		cJSON *id;
+
+		if (!s->ack_done[i])
+			continue;
+		id = cJSON_CreateString(s->ack_ids[i]);
+		ok = id && cJSON_AddItemToArray(arr, id);
+		if (!ok)
+			cJSON_Delete(id);
+	}
+	if (ok && error)
+		ok = cJSON_AddStringToObject(o, "error", error) != NULL;
+	if (ok && !jsonx_print(o, &out))
+		status__cmd_result(s, "ack", buf_cstr(&out));
+	else
+		status__cmd_result(s, "ack", "{\"ok\":false,\"error\":\"out of memory\"}");
+	cJSON_Delete(o);
+	buf_free(&out);
+}
+
+void status__refresh_reply(struct status *s, enum pdb_rc rc, const char *error)
+{
+	cJSON *o = cJSON_CreateObject();
+	struct buf out;
+	bool ok;
+
+	buf_init(&out, PDB_MQ_MSG_MAX);
+	ok = o && cJSON_AddBoolToObject(o, "ok", rc == PDB_OK) &&
+	     cJSON_AddNumberToObject(o, "seq", (double)s->cur->seq) &&
+	     (rc == PDB_OK || cJSON_AddStringToObject(o, "error", error));
+	if (ok && !jsonx_print(o, &out))
+		status__cmd_result(s, "refresh", buf_cstr(&out));
+	else
+		status__cmd_result(s, "refresh", "{\"ok\":false,\"error\":\"out of memory\"}");
+	cJSON_Delete(o);
+	buf_free(&out);
+}
+
+void status__ack_reply(struct status *s, enum pdb_rc rc, const char *error)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->n_ack; i++)
+		n += s->ack_done[i];
+	if (rc)
+		LOG_WARN(STATUS_LOG, "cmd/ack of seq %llu failed: %s",
+		         (unsigned long long)s->ack_seq, error);
+	else
+		LOG_INFO(STATUS_LOG, "cmd/ack of seq %llu: %zu of %zu acknowledged",
+		         (unsigned long long)s->ack_seq, n, s->n_ack);
+	ack_result(s, true, s->ack_seq, rc ? error : NULL);
+	if (!rc)
+		status__poll_now(s); /* displays see the ack at once */
+}
+
+/* The seq in @p: {"seq":N} or a plain N (whitespace around either is fine). */
+static bool parse_seq(const char *p, size_t len, uint64_t *seq)
+{
+	struct pdb_err err;
+	cJSON *doc = NULL;
+	int64_t v = 0;
+	size_t i;
+	bool ok;
+
+	while (len && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++, len--;
+	while (len && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r' ||
+	               p[len - 1] == '\n'))
+		len--;
+	if (!len)
+		return false;
+	if (p[0] == '{') {
+		ok = !jsonx_parse(p, len, &doc, &err) &&
+		     !jsonx_get_int(doc, "seq", 1, JSONX_INT_MAX, &v);
+		jsonx_free(doc);
+	} else {
+		ok = len <= SEQ_DIGITS_MAX;
+		for (i = 0; ok && i < len; i++) {
+			ok = p[i] >= '0' && p[i] <= '9';
+			v = v * 10 + (p[i] - '0');
+		}
+		ok = ok && v >= 1;
+	}
+	*seq = ok ? (uint64_t)v : 0;
+	return ok;
+}
+
+/* Still triggered now: in the current snapshot's kept incidents with that status. */
+static bool triggered_now(const struct status *s, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < s->cur->n_incidents; i++)
+		if (!strcmp(s->cur->incidents[i].id, id))
+			return s->cur->incidents[i].status == PD_TRIGGERED;
+	return false;
+}
+
+static void cmd_ack(struct status *s, const char *payload, size_t len)
+{
+	const struct status_shown *sh;
+	char why[PDB_ERRMSG_MAX];
+	uint64_t seq = 0;
+	bool have = parse_seq(payload, len, &seq);
+	const char *from = s->cfg->pd.from_email;
+	size_t i;
+
+	if (!s->cfg->c.write) {
+		ack_result(s, have, seq, ERR_WRITE_OFF);
+		return;
+	}
+	if (!from || !*from) {
+		ack_result(s, have, seq, ERR_NO_FROM);
+		return;
+	}
+	if (!have) {
+		ack_result(s, false, 0, ERR_PAYLOAD);
+		return;
+	}
+	if (s->ack_pending || (s->busy && s->kind == JOB_ACK)) {
+		ack_result(s, true, seq, ERR_BUSY);
+		return;
+	}
+	sh = &s->shown[seq % PDB_STATUS_ACK_SEQS];
+	if (sh->seq != seq) {
+		snprintf(why, sizeof(why),
+		         "seq %llu is unknown or too old: the current seq is %llu (the last %d are "
+		         "kept)",
+		         (unsigned long long)seq, (unsigned long long)s->cur->seq,
+		         PDB_STATUS_ACK_SEQS);
+		ack_result(s, true, seq, why);
+		return;
+	}
+	s->n_ack = 0;
+	memset(s->ack_done, 0, sizeof(s->ack_done));
+	for (i = 0; i < sh->n; i++)
+		if (triggered_now(s, sh->ids[i]))
+			memcpy(s->ack_ids[s->n_ack++], sh->ids[i], PDB_PD_ID_MAX);
+	if (!s->n_ack) {
+		snprintf(why, sizeof(why), "nothing to acknowledge at seq %llu",
+		         (unsigned long long)seq);
+		ack_result(s, true, seq, why);
+		return;
+	}
+	s->ack_seq = seq;
+	LOG_INFO(STATUS_LOG, "cmd/ack of seq %llu: acknowledging %zu incidents",
+	         (unsigned long long)seq, s->n_ack);
+	(void)status__submit_ack(s);
+}
+
+void status_on_message(struct status *s, const char *topic, const char *payload, size_t len)
+{
+	const struct status_cfg *c = s->cfg;
+
+	if (!topic)
+		return;
+	if (!payload)
+		len = 0;
+	if (!strcmp(topic, c->sub_refresh)) {
+		s->refresh_waiting = true;
+		status__poll_now(s);
+	} else if (!strcmp(topic, c->sub_ack)) {
+		cmd_ack(s, payload ? payload : "", len);
+	} else if (c->c.ha_discovery && !strcmp(topic, "homeassistant/status")) {
+		if (len == 6 && !memcmp(payload, "online", 6))
+			status__publish_all(s, true, true);
+	} else {
+		LOG_DEBUG(STATUS_LOG, "a message on a topic that is not ours: ignored");
+	}
+}

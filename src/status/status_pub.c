@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * status_pub.c - from a new snapshot to the fewest MQTT messages.
+ *
+ * Every retained topic has a slot in a fixed table (ST_TOPICS: the state
+ * topics, the discovery topics and two per escalation policy) holding a hash
+ * of the payload the broker has from us. A new snapshot renders each
+ * topic's payload and publishes only those whose bytes differ, so a poll
+ * that found nothing new publishes nothing at all.
+ *
+ * "Changed" is decided on the state JSON without seq and ts: only then does
+ * seq go up and ts become now. ts is therefore the time the state last
+ * changed, not the time of the last poll (a poll time would force a
+ * republish every interval); a display learns that the data is current from
+ * <base>/status being online and stale being false.
+ *
+ * A topic whose subject is gone (an escalation policy nobody is on call for
+ * any more, discovery switched off) gets an empty retained payload, which
+ * clears it on the broker. A publish the callback refuses leaves the slot as
+ * it was, so the next poll or status_republish() tries again.
+ */
+#include "status_int.h"
+
+#include <pdbridge/clock.h>
+#include <pdbridge/log.h>
+
+#include <stdio.h>
+#include <string.h>
+
+static uint64_t fnv1a(const char *p, size_t n)
+{
+	uint64_t h = 14695981039346656037ull;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+void status__names(const struct status *s, struct status_names *n)
+{
+	n->base = s->cfg->c.topic_base;
+	n->node = s->cfg->node_ha;
+}
+
+enum pdb_rc status__publish(struct status *s, const char *topic, const char *payload, size_t len,
+                            bool retain)
+{
+	enum pdb_rc rc = s->cfg->c.publish(s->cfg->c.publish_ud, topic, payload, len, 1, retain);
+
+	if (!rc) {
+		s->stats.published++;
+		s->stats.last_poll_published++;
+	}
+	return rc;
+}
+
+/* The names of the fixed slots, from the settings. */
+static void fixed_topics(struct status *s)
+{
+	static const char *const rel[ST_HA_FIRST] = {
+	    [ST_STATE] = "state",
+	    [ST_LEVEL] = "state/level",
+	    [ST_TRIGGERED] = "state/triggered",
+	    [ST_ACKED] = "state/acknowledged",
+	    [ST_ONCALL_ME] = "state/oncall_me",
+	    [ST_INCIDENTS] = "incidents",
+	};
+	struct status_names n;
+	int i;
+
+	status__names(s, &n);
+	for (i = 0; i < ST_HA_FIRST; i++)
+		snprintf(s->slot[i].topic, sizeof(s->slot[i].topic), "%s/%s", n.base, rel[i]);
+	for (i = 0; i < STATUS_HA_FIXED; i++)
+		status_ha_topic(&n, i, NULL, s->slot[ST_HA_FIRST + i].topic,
+		                sizeof(s->slot[0].topic));
+}
+
+static bool has_policy(const struct status_snap *snap, const char *ep_id)
+{
+	size_t i;
+
+	for (i = 0; i < snap->n_oncalls; i++)
+		if (!strcmp(snap->oncalls[i].ep_id, ep_id))
+			return true;
+	return false;
+}
+
+/* Give each policy of the current snapshot a pair of slots (while any is free). */
+static void assign_policies(struct status *s)
+{
+	const struct pd_oncall *first[PDB_STATUS_POLICIES_MAX];
+	struct status_names n;
+	size_t np = status_snap_policies(s->cur, first, PDB_STATUS_POLICIES_MAX), i;
+	int p, free_p;
+
+	status__names(s, &n);
+	for (i = 0; i < np; i++) {
+		for (p = 0, free_p = -1; p < PDB_STATUS_POLICIES_MAX; p++) {
+			if (!strcmp(s->pol_ep[p], first[i]->ep_id))
+				break;
+			if (free_p < 0 && !s->pol_ep[p][0])
+				free_p = p;
+		}
+		if (p < PDB_STATUS_POLICIES_MAX)
+			continue; /* has its slots */
+		if (free_p < 0) {
+			if (!s->policies_full_logged)
+				LOG_WARN(
+				    STATUS_LOG,
+				    "more than %d escalation policies have someone on call: "
+				    "policy %s and later ones get no oncall/ topic (watch fewer)",
+				    PDB_STATUS_POLICIES_MAX, first[i]->ep_id);
+			s->policies_full_logged = true;
+			continue;
+		}
+		snprintf(s->pol_ep[free_p], sizeof(s->pol_ep[0]), "%s", first[i]->ep_id);
+		snprintf(s->slot[ST_FIXED + 2 * free_p].topic, sizeof(s->slot[0].topic),
+		         "%s/oncall/%s", n.base, first[i]->ep_id);
+		status_ha_topic(&n, 0, first[i]->ep_id, s->slot[ST_FIXED + 2 * free_p + 1].topic,
+		                sizeof(s->slot[0].topic));
+	}
+}
+
+/*
+ * The payload slot @i should have now into s->out; false when the topic
+ * should not exist (or rendering failed: then the slot is left alone, and
+ * *@skip says so).
+ */
+static bool desired(struct status *s, int i, bool *skip)
+{
+	const struct status_snap *c = s->cur;
+	struct status_names n;
+	enum pdb_rc rc = PDB_OK;
+	bool ha = s->cfg->c.ha_discovery;
+	const char *ep;
+	int p;
+
+	*skip = false;
+	buf_reset(&s->out);
+	status__names(s, &n);
+	if (i == ST_STATE) {
+		rc = status_render_state(c, true, &s->out);
+	} else if (i < ST_INCIDENTS) {
+		rc = status_render_plain(c, i, &s->out);
+	} else if (i == ST_INCIDENTS) {
+		rc = status_render_incidents(c, &s->out);
+	} else if (i < ST_FIXED) {
+		if (!ha)
+			return false;
+		rc = status_render_ha(&n, i - ST_HA_FIRST, &s->out);
+	} else {
+		p = (i - ST_FIXED) / 2;
+		ep = s->pol_ep[p];
+		if (!has_policy(c, ep) || ((i - ST_FIXED) % 2 && !ha))
+			return false;
+		if ((i - ST_FIXED) % 2 == 0) {
+			rc = status_render_policy(c, ep, &s->out);
+		} else {
+			size_t k;
+			const char *name = "";
+
+			for (k = 0; k < c->n_oncalls; k++)
+				if (!strcmp(c->oncalls[k].ep_id, ep)) {
+					name = c->oncalls[k].ep_name;
+					break;
+				}
+			rc = status_render_ha_policy(&n, ep, name, &s->out);
+		}
+	}
+	if (rc) {
+		LOG_WARN(STATUS_LOG, "rendering %s: %s", s->slot[i].topic, pdb_strerror(rc));
+		*skip = true;
+		return false;
+	}
+	return true;
+}
+
+static void sync_slot(struct status *s, int i, bool force)
+{
+	struct status_slot *sl = &s->slot[i];
+	bool skip, want;
+	uint64_t h;
+
+	if (!sl->topic[0])
+		return;
+	want = desired(s, i, &skip);
+	if (skip)
+		return;
+	if (want) {
+		h = fnv1a(buf_cstr(&s->out), buf_len(&s->out));
+		if (!force && sl->present && sl->hash == h && sl->len == buf_len(&s->out))
+			return;
+		if (status__publish(s, sl->topic, buf_cstr(&s->out), buf_len(&s->out), true))
+			return;
+		sl->present = true;
+		sl->hash = h;
+		sl->len = buf_len(&s->out);
+	} else if (sl->present && !status__publish(s, sl->topic, "", 0, true)) {
+		sl->present = false;
+	}
+}
+
+/* Free the slots of policies that are gone and cleared. */
+static void release_policies(struct status *s)
+{
+	int p;
+
+	for (p = 0; p < PDB_STATUS_POLICIES_MAX; p++) {
+		struct status_slot *d = &s->slot[ST_FIXED + 2 * p], *h = d + 1;
+
+		if (!s->pol_ep[p][0] || has_policy(s->cur, s->pol_ep[p]) || d->present ||
+		    h->present)
+			continue;
+		s->pol_ep[p][0] = '\0';
+		d->topic[0] = h->topic[0] = '\0';
+	}
+}
+
+/* Every slot, the state topic last (a display that reads it sees the rest done). */
+static void sync_all(struct status *s, bool force, bool ha_only)
+{
+	int i;
+
+	if (!s->slot[ST_STATE].topic[0])
+		fixed_topics(s);
+	for (i = 1; i < ST_TOPICS; i++) {
+		bool is_ha =
+		    (i >= ST_HA_FIRST && i < ST_FIXED) || (i >= ST_FIXED && (i - ST_FIXED) % 2);
+
+		if (!ha_only || is_ha)
+			sync_slot(s, i, force);
+	}
+	if (!ha_only)
+		sync_slot(s, ST_STATE, force);
+	release_policies(s);
+}
+
+static void remember_shown(struct status *s)
+{
+	struct status_shown *sh = &s->shown[s->cur->seq % PDB_STATUS_ACK_SEQS];
+	size_t i,
+	    n = s->cur->n_incidents < PDB_STATUS_TOP_MAX ? s->cur->n_incidents : PDB_STATUS_TOP_MAX;
+
+	sh->seq = s->cur->seq;
+	sh->n = 0;
+	for (i = 0; i < n; i++)
+		if (s->cur->incidents[i].status == PD_TRIGGERED)
+			memcpy(sh->ids[sh->n++], s->cur->incidents[i].id, PDB_PD_ID_MAX);
+}
+
+static void publish_event(void *ud, const char *json, size_t len)
+{
+	struct status *s = ud;
+	char topic[PDB_MQ_TOPIC_MAX];
+
+	snprintf(topic, sizeof(topic), "%s/event", s->cfg->c.topic_base);
+	if (status__publish(s, topic, json, len, false))
+		LOG_DEBUG(STATUS_LOG, "an event was not published (broker not connected)");
+}
+
+void status__apply(struct status *s, const struct status_snap *next, bool events)
+{
+	struct status_snap *t;
+	uint64_t h;
+	bool changed;
+	size_t dropped;
+
+	buf_reset(&s->scratch);
+	if (status_render_state(next, false, &s->scratch)) {
+		LOG_ERROR(STATUS_LOG, "the state does not render: not published");
+		return;
+	}
+	h = fnv1a(buf_cstr(&s->scratch), buf_len(&s->scratch));
+	changed = !s->have_content || h != s->content_hash;
+	s->have_content = true;
+	s->content_hash = h;
+	t = s->prev;
+	s->prev = s->cur;
+	s->cur = t;
+	if (s->cur != next)
+		memcpy(s->cur, next, sizeof(*next));
+	s->stats.last_poll_published = 0;
+	if (changed) {
+		s->cur->seq = ++s->seq;
+		s->cur->ts_ms = clk_wall_ms();
+		remember_shown(s);
+	} else {
+		s->cur->seq = s->prev->seq;
+		s->cur->ts_ms = s->prev->ts_ms;
+	}
+	s->stats.seq = s->cur->seq;
+	s->stats.stale = s->cur->stale;
+	assign_policies(s);
+	sync_all(s, false, false);
+	if (events && changed && s->prev->valid && s->cur->valid && !s->cur->stale) {
+		dropped = status_render_events(s->prev, s->cur, &s->scratch, publish_event, s);
+		if (dropped)
+			LOG_WARN(STATUS_LOG, "%zu events of seq %llu not sent (at most %d a poll)",
+			         dropped, (unsigned long long)s->cur->seq, PDB_STATUS_EVENTS_MAX);
+	}
+}
+
+void status__publish_all(struct status *s, bool force, bool ha_only)
+{
+	s->stats.last_poll_published = 0;
+	assign_policies(s);
+	sync_all(s, force, ha_only);
+}
+
+void status__forget_topics(struct status *s)
+{
+	int i;
+
+	for (i = 0; i < ST_TOPICS; i++) {
+		if (s->slot[i].present && s->slot[i].topic[0])
+			(void)status__publish(s, s->slot[i].topic, "", 0, true);
+		s->slot[i].topic[0] = '\0';
+		s->slot[i].present = false;
+	}
+	memset(s->pol_ep, 0, sizeof(s->pol_ep));
+}
