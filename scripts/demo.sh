@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # demo.sh - the main job on a fresh machine: build pdbridge for this machine
 # and run it against the bundled PagerDuty simulator (tests/pdsim) over HTTPS
-# on 127.0.0.1. Needs no PagerDuty account: the key used is the simulator's
-# own test key, which real PagerDuty would reject.
+# on 127.0.0.1: `pdbridge status`, then the daemon (`pdbridge run`) publishing
+# to a local mosquitto while an incident is triggered, acknowledged from an
+# MQTT command and resolved, then `pdbridge mcp` as an MCP client runs it.
+# Needs no PagerDuty account: the key used is the simulator's own test key,
+# which real PagerDuty would reject.
 # Usage: scripts/demo.sh
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=$("$top/scripts/build.sh" host | tail -1)
 bin="$dir/pdbridge"
 tmp=$(mktemp -d)
-sim=
-trap '[[ -n $sim ]] && kill "$sim" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+"$top/scripts/install-packages.sh" >/dev/null # mosquitto, mosquitto-clients
 
 echo "== built $bin ($(stat -c %s "$bin") bytes, $(file -b "$bin" | grep -o 'statically linked'))"
 "$bin" --version
@@ -20,7 +24,7 @@ sh "$top/tests/pdsim/mkcerts.sh" "$tmp/certs" >/dev/null
 python3 "$top/tests/pdsim/pdsim.py" --port 0 --port-file "$tmp/port" \
 	--epoch now --tls-cert "$tmp/certs/server.pem" --tls-key "$tmp/certs/server.key" \
 	>/dev/null 2>&1 &
-sim=$!
+pids+=($!)
 while [[ ! -s $tmp/port ]]; do sleep 0.1; done
 export PAGERDUTY_USER_API_KEY=pdsim-test-token
 export PAGERDUTY_API_HOST="https://127.0.0.1:$(cat "$tmp/port")"
@@ -29,25 +33,77 @@ export PDBRIDGE_CA_FILE="$tmp/certs/ca.pem"
 echo "== pdbridge status"
 "$bin" status
 echo
-echo "== a new incident is triggered in the simulator, and status shows it"
-python3 - "$PAGERDUTY_API_HOST" "$PDBRIDGE_CA_FILE" <<'PY'
+# sim_api METHOD PATH [JSON]: the simulator's API (with the test key) or its /_sim control API.
+sim_api() {
+	python3 - "$PAGERDUTY_API_HOST" "$PDBRIDGE_CA_FILE" "$@" <<'PY'
 import json, ssl, sys, urllib.request
-url, ca = sys.argv[1], sys.argv[2]
+url, ca, method, path = sys.argv[1:5]
+body = sys.argv[5].encode() if len(sys.argv) > 5 else None
 ctx = ssl.create_default_context(cafile=ca)
-hdr = {"Authorization": "Token token=pdsim-test-token",
-       "Accept": "application/vnd.pagerduty+json;version=2"}
-svc = json.load(urllib.request.urlopen(urllib.request.Request(url + "/services", headers=hdr),
-                                       context=ctx))["services"][0]
-body = json.dumps({"service_id": svc["id"], "title": "Demo: the lamp on the desk turns red"})
-urllib.request.urlopen(urllib.request.Request(url + "/_sim/trigger", data=body.encode(),
-                       headers={"Content-Type": "application/json"}), context=ctx)
-print("triggered on", svc["name"])
+hdr = {"Authorization": "Token token=pdsim-test-token", "From": "demo@example.com",
+       "Accept": "application/vnd.pagerduty+json;version=2", "Content-Type": "application/json"}
+r = urllib.request.Request(url + path, data=body, method=method, headers=hdr)
+print(urllib.request.urlopen(r, context=ctx).read().decode())
 PY
-"$bin" status --json | python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-print("counts:", s["counts"])
-print("newest triggered:", s["incidents"][0]["title"])'
+}
+field() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+echo "== pdbridge run: the daemon, publishing to a local mosquitto on 127.0.0.1"
+mqport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n%s\n' "$mqport" \
+	"$([[ $(id -u) == 0 ]] && echo "user root")" >"$tmp/mosquitto.conf"
+/usr/sbin/mosquitto -c "$tmp/mosquitto.conf" >"$tmp/mosquitto.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$mqport") 2>/dev/null && break; sleep 0.1; done
+mosquitto_sub -h 127.0.0.1 -p "$mqport" -v -t 'pdbridge/#' >"$tmp/mqtt" 2>/dev/null &
+pids+=($!)
+export PDBRIDGE_CONFIG="$tmp/config.bin" PDBRIDGE_DEVICE_ID_FILE="$tmp/serial"
+echo 10000000d3e0d3e0 >"$tmp/serial"
+"$bin" config set mqtt.url "mqtt://127.0.0.1:$mqport" >/dev/null
+"$bin" config set mqtt.node_id desk >/dev/null
+"$bin" config set poll.interval 5 >/dev/null
+"$bin" config set write_tools true >/dev/null # lets a display's button acknowledge
+"$bin" config set from_email demo@example.com >/dev/null
+"$bin" run 2>"$tmp/daemon.log" &
+daemon=$!
+pids+=("$daemon")
+show() { # the plain topics a tiny display reads, as they are now
+	sleep "$1"
+	for t in status state/level state/triggered state/acknowledged state/oncall_me; do
+		printf '  %-28s %s\n' "pdbridge/desk/$t" \
+			"$(grep "^pdbridge/desk/$t " "$tmp/mqtt" | tail -1 | cut -d' ' -f2-)"
+	done
+}
+show 4
+grep -m1 "requests a poll" "$tmp/daemon.log" | sed 's/^.*status: /  poller: /' || true
+echo
+echo "== a new incident is triggered in the simulator; the next poll publishes it"
+inc=$(sim_api POST /_sim/trigger \
+	'{"service_id":"'"$(sim_api GET /services | field 'd["services"][0]["id"]')"'","title":"Demo: the lamp on the desk turns red"}' |
+	field 'd["incident"]["id"]')
+echo "  triggered $inc"
+show 6
+grep "^pdbridge/desk/event " "$tmp/mqtt" | grep "$inc" | tail -1 | cut -c1-160 | sed 's/^/  /'
+echo
+echo "== a display's button acknowledges what it showed: cmd/ack with the state's seq"
+seq=$(grep "^pdbridge/desk/state " "$tmp/mqtt" | tail -1 | cut -d' ' -f2- | field 'd["seq"]')
+mosquitto_pub -h 127.0.0.1 -p "$mqport" -q 1 -t pdbridge/desk/cmd/ack -m "{\"seq\":$seq}"
+sleep 2
+grep "^pdbridge/desk/cmd/ack/result " "$tmp/mqtt" | tail -1 | cut -c1-200 | sed 's/^/  /'
+show 5
+echo
+echo "== the incident is resolved in PagerDuty; the display clears"
+sim_api PUT "/incidents/$inc" '{"incident":{"type":"incident_reference","status":"resolved"}}' >/dev/null
+show 6
+echo
+echo "== SIGTERM: the daemon says offline (retained) and exits"
+kill -TERM "$daemon"
+wait "$daemon" && echo "  exit status 0"
+sleep 0.5
+grep "^pdbridge/desk/status " "$tmp/mqtt" | tail -1 | sed 's/^/  /'
+echo "  $(wc -l <"$tmp/mqtt") MQTT messages in all; the token on none of them:" \
+	"$(grep -c pdsim-test-token "$tmp/mqtt" || true) hits"
+unset PDBRIDGE_CONFIG PDBRIDGE_DEVICE_ID_FILE
 echo
 echo "== pdbridge mcp (stdio, as an MCP client runs it): initialize, tools/list, tools/call"
 printf '%s\n' \

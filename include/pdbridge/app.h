@@ -264,6 +264,9 @@ int app_cmd_mcp(int argc, char **argv);
 /* app_cmd_serve: `pdbridge serve --listen URL...`. */
 int app_cmd_serve(int argc, char **argv);
 
+/* app_cmd_run: `pdbridge run`, the daemon (cmd_run.c). */
+int app_cmd_run(int argc, char **argv);
+
 /* app_cmd_status: `pdbridge status`. */
 int app_cmd_status(int argc, char **argv);
 

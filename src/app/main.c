@@ -24,6 +24,7 @@ static const struct app_cmd commands[] = {
     {"config", NULL, "show and change the stored settings (show, get, set, import, ...)",
      app_cmd_config},
     {"mcp", NULL, "serve MCP on stdio (an MCP client's command)", app_cmd_mcp},
+    {"run", NULL, "the daemon: status to MQTT and MCP listeners, from the settings", app_cmd_run},
     {"serve", NULL, "serve MCP on TCP and Streamable HTTP (--listen URL)", app_cmd_serve},
     {"status", NULL, "print who is on call now and the open incidents", app_cmd_status},
     {"version", "--version", "print the versions of pdbridge and its libraries", app_cmd_version},

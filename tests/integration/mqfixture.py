@@ -198,11 +198,13 @@ class Subscriber:
         with self._cond:
             return [m for m in self._msgs if m[0] != self._sync]
 
-    def wait_for(self, predicate, timeout=10):
-        """The first message (topic, payload, retained) for which @predicate is true, or None."""
+    def wait_for(self, predicate, timeout=10, since=0):
+        """The first message (topic, payload, retained) for which @predicate is true, or None.
+        @since: skip the first messages (an index into messages(), e.g. its length before an
+        action)."""
         def find():
-            for m in self._msgs:
-                if m[0] != self._sync and predicate(m):
+            for m in [m for m in self._msgs if m[0] != self._sync][since:]:
+                if predicate(m):
                     return m
             return None
 

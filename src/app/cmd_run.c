@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cmd_run.c - `pdbridge run`: the daemon that turns a board into a status
+ * display's bridge. The status poller publishes to MQTT (when mqtt.url is
+ * set) and the MCP listeners of mcp.listen serve agents, all on one event
+ * loop in one process, with the worker pool for PagerDuty calls and paho's
+ * threads as the only other threads (docs/adr-threads.md).
+ *
+ * Signals: SIGTERM and SIGINT stop it cleanly (MCP sessions closed, "offline"
+ * published to <base>/status, calls finished); SIGHUP reloads the settings
+ * (flag > environment > flash > default, the flags as given at start). A
+ * reload that does not validate is logged and the running settings stay. The
+ * poller and MQTT take the new settings at once (MQTT reconnects only when
+ * its own settings changed); the MCP listeners, the tool gating and the
+ * PagerDuty settings of the tools are fixed at start: restart for those.
+ *
+ * Start order: signals are taken before any thread exists, then the HTTPS
+ * client, the pool, MCP, the poller and MQTT. Stop order: MCP closes (its
+ * calls cancelled), MQTT says "offline", the pool finishes and joins, and
+ * only then are the poller, the tables and the clients freed.
+ */
+#include <pdbridge/app.h>
+#include <pdbridge/ev.h>
+#include <pdbridge/log.h>
+#include <pdbridge/mq.h>
+#include <pdbridge/status.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The IDs of the four watch lists, borrowed from a snapshot. */
+struct watch_ids {
+	const char *v[4][PDB_WATCH_IDS_MAX];
+};
+
+struct daemon {
+	struct app_settings set;      /* the reloadable snapshot: poller, MQTT, log level */
+	const struct cfg_flag *flags; /* every flag layer, for start and each reload */
+	size_t n_flags;
+	size_t n_own_flags; /* those before the PagerDuty ones */
+	struct ev_loop *loop;
+	struct ev_pool *pool;
+	bool pd_inited;
+	struct app_mcp mcp;
+	struct status *st;
+	struct mq *mq;
+	char mq_key[PDB_CFG_VALUE_MAX * 2]; /* the settings the running mq was made from */
+	char node[PDB_CFG_WORD_MAX + 1];
+	char base[2 * PDB_CFG_WORD_MAX + 2]; /* <mqtt.base_topic>/<node> */
+	char will[2 * PDB_CFG_WORD_MAX + 9]; /* <base>/status */
+	char client_id[PDB_CFG_WORD_MAX + 1];
+};
+
+/* The host name as a topic level: [A-Za-z0-9_-] only, "pdbridge" when there is none. */
+static void default_node(char *out, size_t len)
+{
+	char host[256] = "";
+	size_t i, n = 0;
+
+	if (gethostname(host, sizeof(host) - 1))
+		host[0] = '\0';
+	for (i = 0; host[i] && host[i] != '.' && n + 1 < len; i++) {
+		char ch = host[i];
+		bool word = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		            (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+		out[n++] = word ? ch : '-';
+	}
+	out[n] = '\0';
+	if (!n)
+		snprintf(out, len, "pdbridge");
+}
+
+/* Names and topics of snapshot @c: node id, topic base, will topic, client id. */
+static void names_from(struct daemon *d, const struct cfg *c)
+{
+	const char *node = cfg_str(c, CFG_MQTT_NODE_ID);
+	const char *id = cfg_str(c, CFG_MQTT_CLIENT_ID);
+
+	if (*node)
+		snprintf(d->node, sizeof(d->node), "%s", node);
+	else
+		default_node(d->node, sizeof(d->node));
+	snprintf(d->base, sizeof(d->base), "%.*s/%.*s", PDB_CFG_WORD_MAX,
+	         cfg_str(c, CFG_MQTT_BASE_TOPIC), PDB_CFG_WORD_MAX, d->node);
+	snprintf(d->will, sizeof(d->will), "%s/status", d->base);
+	if (*id)
+		snprintf(d->client_id, sizeof(d->client_id), "%s", id);
+	else
+		snprintf(d->client_id, sizeof(d->client_id), "pdbridge-%.*s",
+		         (int)(sizeof(d->client_id) - sizeof("pdbridge-")), d->node);
+}
+
+static struct pd_ids ids_of(const struct cfg *c, enum cfg_key k, const char **v)
+{
+	return (struct pd_ids){.v = v, .n = cfg_list(c, k, v, PDB_WATCH_IDS_MAX)};
+}
+
+static enum pdb_rc publish(void *ud, const char *topic, const char *payload, size_t len, int qos,
+                           bool retain)
+{
+	struct daemon *d = ud;
+
+	return d->mq ? mq_publish(d->mq, topic, payload, len, qos, retain) : PDB_E_IO;
+}
+
+/* The poller's settings from snapshot @c; @pd and @ids back it for the call. */
+static enum pdb_rc status_conf_from(struct daemon *d, const struct cfg *c, struct pd_conf *pd,
+                                    struct watch_ids *ids, struct status_conf *sc,
+                                    struct pdb_err *err)
+{
+	enum pdb_rc rc = app_pd_conf_from(c, pd, err);
+
+	if (rc)
+		return rc;
+	names_from(d, c);
+	*sc = (struct status_conf){
+	    .loop = d->loop,
+	    .pool = d->pool,
+	    .pd = pd,
+	    .interval_ms = cfg_int(c, CFG_POLL_INTERVAL) * 1000,
+	    .stale_after = (unsigned)cfg_int(c, CFG_POLL_STALE_AFTER),
+	    .watch =
+	        {
+	            .escalation_policies = ids_of(c, CFG_WATCH_ESCALATION_POLICIES, ids->v[0]),
+	            .schedules = ids_of(c, CFG_WATCH_SCHEDULES, ids->v[1]),
+	            .services = ids_of(c, CFG_WATCH_SERVICES, ids->v[2]),
+	            .teams = ids_of(c, CFG_WATCH_TEAMS, ids->v[3]),
+	            .high_urgency_only = !strcmp(cfg_str(c, CFG_WATCH_URGENCY), "high"),
+	        },
+	    .topic_base = d->base,
+	    .node_id = d->node,
+	    .ha_discovery = cfg_bool(c, CFG_MQTT_HA_DISCOVERY),
+	    .write = cfg_bool(c, CFG_WRITE_TOOLS),
+	    .publish = publish,
+	    .publish_ud = d,
+	};
+	return PDB_OK;
+}
+
+static void on_connect(void *ud)
+{
+	struct daemon *d = ud;
+
+	status_republish(d->st);
+}
+
+static void on_message(const char *topic, const char *payload, size_t len, void *ud)
+{
+	struct daemon *d = ud;
+
+	status_on_message(d->st, topic, payload, len);
+}
+
+/*
+ * (Re)make the MQTT client when its settings differ from the running one's
+ * (all of them, the password and the subscriptions included, in one key
+ * that never leaves this struct).
+ */
+static enum pdb_rc mq_from(struct daemon *d, const struct cfg *c, struct pdb_err *err)
+{
+	char key[sizeof(d->mq_key)];
+	struct mq_conf mc = {.loop = d->loop,
+	                     .url = cfg_str(c, CFG_MQTT_URL),
+	                     .username = cfg_str(c, CFG_MQTT_USERNAME),
+	                     .client_id = d->client_id,
+	                     .will_topic = d->will,
+	                     .on_connect = on_connect,
+	                     .on_message = on_message,
+	                     .ud = d};
+	struct mq *next = NULL;
+	const char *password;
+	size_t i;
+	int at;
+	enum pdb_rc rc = cfg_secret(c, CFG_MQTT_PASSWORD, &password, err);
+
+	if (rc)
+		return rc;
+	mc.subs = status_subscriptions(d->st, &mc.n_subs);
+	at = snprintf(key, sizeof(key), "%s\n%s\n%s\n%s\n%s", mc.url, mc.username, password,
+	              mc.client_id, mc.will_topic);
+	for (i = 0; i < mc.n_subs && at > 0 && (size_t)at < sizeof(key); i++)
+		at += snprintf(key + at, sizeof(key) - (size_t)at, "\n%s", mc.subs[i]);
+	if (d->mq && !strcmp(key, d->mq_key))
+		return PDB_OK;
+	mc.username = *mc.username ? mc.username : NULL;
+	mc.password = *password ? password : NULL;
+	rc = mq_new(&mc, &next, err);
+	if (!rc)
+		rc = mq_start(next, err);
+	if (rc) {
+		mq_free(next);
+		return rc;
+	}
+	mq_free(d->mq); /* the old connection says "offline" first */
+	d->mq = next;
+	memcpy(d->mq_key, key, sizeof(key));
+	memset(key, 0, sizeof(key));
+	LOG_INFO("run", "publishing to MQTT under %s/ as client %s", d->base, d->client_id);
+	return PDB_OK;
+}
+
+/* SIGHUP: the settings again, from every layer; the running ones stay on any error. */
+static void on_hup(struct ev_loop *l, void *ud)
+{
+	struct daemon *d = ud;
+	struct status_conf sc;
+	struct watch_ids ids;
+	struct pd_conf pd;
+	struct pdb_err err;
+	enum pdb_rc rc;
+
+	(void)l;
+	pdb_err_clear(&err);
+	cfg_doc_free(&d->set.doc);
+	cfg_doc_init(&d->set.doc);
+	rc = cfg_store_load(d->set.store, &d->set.doc, &err);
+	if (!rc)
+		rc = app_settings_build(&d->set, d->flags, d->n_flags, &err);
+	if (!rc)
+		app_apply_log_level(d->set.cfg);
+	if (!rc && d->st && !*cfg_str(d->set.cfg, CFG_MQTT_URL))
+		rc = pdb_err_set(&err, PDB_E_INVAL,
+		                 "mqtt.url was removed: restart to stop publishing");
+	if (!rc && d->st)
+		rc = status_conf_from(d, d->set.cfg, &pd, &ids, &sc, &err);
+	if (!rc && d->st)
+		rc = status_reconfigure(d->st, &sc, &err);
+	if (!rc && d->st)
+		rc = mq_from(d, d->set.cfg, &err);
+	if (rc)
+		LOG_ERROR("run", "reload failed, the running settings stay: %s",
+		          pdb_err_text(&err));
+	else
+		LOG_INFO("run", "settings reloaded");
+}
+
+static enum pdb_rc start(struct daemon *d, const struct app_mcp_opts *mo,
+                         const struct app_pd_flags *pf, struct pdb_err *err)
+{
+	const struct cfg *mcp_cfg;
+	struct app_mcp_settings ms;
+	struct status_conf sc;
+	struct watch_ids ids;
+	struct pd_conf pd;
+	const struct cfg *c;
+	enum pdb_rc rc;
+
+	rc = app_settings_open(&d->set, pf->config, false, err);
+	if (!rc)
+		rc = app_settings_build(&d->set, d->flags, d->n_flags, err);
+	if (rc)
+		return rc;
+	c = d->set.cfg;
+	app_apply_log_level(c);
+	/* MCP keeps a snapshot of its own: its tools borrow its strings for the whole run. */
+	rc = app_settings_once(pf, d->flags, d->n_own_flags, &mcp_cfg, err);
+	if (!rc)
+		rc = app_mcp_settings_from(mcp_cfg, mo, true, &ms, err);
+	if (rc)
+		return rc;
+	if (!*cfg_str(c, CFG_MQTT_URL) && !ms.n_listen)
+		return pdb_err_set(err, PDB_E_INVAL,
+		                   "nothing to run: set mqtt.url (status to MQTT) or mcp.listen "
+		                   "(MCP for agents), e.g. pdbridge config set mqtt.url "
+		                   "mqtt://127.0.0.1:1883");
+	if (ev_new(&d->loop) || ev_signals(d->loop, on_hup, d))
+		return pdb_err_set(err, PDB_E_IO, "cannot set up the event loop");
+	if (pd_global_init())
+		return pdb_err_set(err, PDB_E_TLS, "cannot initialise the HTTPS client");
+	d->pd_inited = true;
+	if (ev_pool_new(0, &d->pool))
+		return pdb_err_set(err, PDB_E_IO, "cannot start the worker threads");
+	if (ms.n_listen) {
+		rc = app_mcp_start(&d->mcp, d->loop, d->pool, mcp_cfg, &ms, err);
+		if (rc)
+			return rc;
+		LOG_INFO("run", "serving MCP (%s)",
+		         ms.write ? "write tools enabled" : "read-only tools");
+	} else {
+		LOG_INFO("run", "mcp.listen is unset: not serving MCP");
+	}
+	if (!*cfg_str(c, CFG_MQTT_URL)) {
+		LOG_INFO("run", "mqtt.url is unset: not polling status for MQTT");
+		return PDB_OK;
+	}
+	rc = status_conf_from(d, c, &pd, &ids, &sc, err);
+	if (!rc)
+		rc = status_new(&sc, &d->st, err);
+	if (!rc)
+		rc = mq_from(d, c, err);
+	if (!rc)
+		status_start(d->st);
+	return rc;
+}
+
+static void stop(struct daemon *d)
+{
+	app_mcp_close(&d->mcp);
+	mq_free(d->mq); /* "offline", before waiting for the pool */
+	d->mq = NULL;
+	ev_pool_free(d->pool); /* every PagerDuty call has a deadline */
+	status_free(d->st);
+	app_mcp_free(&d->mcp);
+	if (d->pd_inited)
+		pd_global_cleanup();
+	ev_free(d->loop);
+	app_settings_free(&d->set);
+	memset(d->mq_key, 0, sizeof(d->mq_key));
+}
+
+int app_cmd_run(int argc, char **argv)
+{
+	static struct daemon d;
+	static struct app_mcp_opts mo;
+	static struct cfg_flag flags[CFG_KEYS];
+	struct app_pd_flags pf = {0};
+	const char *mqtt_url = NULL, *node_id = NULL, *interval = NULL;
+	bool help = false;
+	const struct app_opt opts[] = {
+	    {"mqtt-url", APP_OPT_STRING, &mqtt_url, "URL", "MQTT broker, mqtt://HOST[:PORT]"},
+	    {"node-id", APP_OPT_STRING, &node_id, "ID",
+	     "topic level of this board (default: host)"},
+	    {"poll-interval", APP_OPT_STRING, &interval, "SECONDS", "between two polls (30)"},
+	    APP_MCP_OPTS(&mo),
+	    APP_PD_OPTS(&pf),
+	    {"help", APP_OPT_FLAG, &help, NULL, "this text"},
+	};
+	const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
+	struct pdb_err err;
+	size_t n = 0;
+	int status = APP_EXIT_FAIL;
+
+	pdb_err_clear(&err);
+	if (app_parse_opts(opts, n_opts, argc, argv, &err) || help) {
+		if (!help)
+			fprintf(stderr, "pdbridge run: %s\n", pdb_err_text(&err));
+		fprintf(help ? stdout : stderr, "usage: pdbridge run [options]\n");
+		app_print_opts(help ? stdout : stderr, opts, n_opts);
+		return help ? APP_EXIT_OK : APP_EXIT_USAGE;
+	}
+	flags[n++] = (struct cfg_flag){CFG_MQTT_URL, mqtt_url, "--mqtt-url"};
+	flags[n++] = (struct cfg_flag){CFG_MQTT_NODE_ID, node_id, "--node-id"};
+	flags[n++] = (struct cfg_flag){CFG_POLL_INTERVAL, interval, "--poll-interval"};
+	if (app_mcp_flags(&mo, flags, &n, &err))
+		goto out;
+	d.n_own_flags = n; /* the PagerDuty flags last: app_settings_once() adds its own */
+	app_pd_flags_to_cfg(&pf, flags, &n);
+	d.flags = flags;
+	d.n_flags = n;
+	if (start(&d, &mo, &pf, &err))
+		goto out;
+	ev_run(d.loop);
+	status = APP_EXIT_OK;
+	LOG_INFO("run", "stopping");
+out:
+	if (status != APP_EXIT_OK)
+		fprintf(stderr, "pdbridge run: %s\n", pdb_err_text(&err));
+	stop(&d);
+	return status;
+}
