@@ -35,12 +35,12 @@ echo "== pdbridge status"
 echo
 # sim_api METHOD PATH [JSON]: the simulator's API (with the test key) or its /_sim control API.
 sim_api() {
-	python3 - "$PAGERDUTY_API_HOST" "$PDBRIDGE_CA_FILE" "$@" <<'PY'
-import json, ssl, sys, urllib.request
+	DEMO_FROM=${from:-} python3 - "$PAGERDUTY_API_HOST" "$PDBRIDGE_CA_FILE" "$@" <<'PY'
+import json, os, ssl, sys, urllib.request
 url, ca, method, path = sys.argv[1:5]
 body = sys.argv[5].encode() if len(sys.argv) > 5 else None
 ctx = ssl.create_default_context(cafile=ca)
-hdr = {"Authorization": "Token token=pdsim-test-token", "From": "demo@example.com",
+hdr = {"Authorization": "Token token=pdsim-test-token", "From": os.environ["DEMO_FROM"],
        "Accept": "application/vnd.pagerduty+json;version=2", "Content-Type": "application/json"}
 r = urllib.request.Request(url + path, data=body, method=method, headers=hdr)
 print(urllib.request.urlopen(r, context=ctx).read().decode())
@@ -63,7 +63,8 @@ echo 10000000d3e0d3e0 >"$tmp/serial"
 "$bin" config set mqtt.node_id desk >/dev/null
 "$bin" config set poll.interval 5 >/dev/null
 "$bin" config set write_tools true >/dev/null # lets a display's button acknowledge
-"$bin" config set from_email demo@example.com >/dev/null
+from=$(sim_api GET /users/me | field 'd["user"]["email"]') # PagerDuty wants a user's
+"$bin" config set from_email "$from" >/dev/null
 "$bin" run 2>"$tmp/daemon.log" &
 daemon=$!
 pids+=("$daemon")
