@@ -88,6 +88,14 @@ enum pdb_rc jsonx_get_arr(const struct cJSON *obj, const char *key,
  */
 enum pdb_rc jsonx_print(const struct cJSON *v, struct buf *out) PDB_WARN_UNUSED;
 
+/*
+ * jsonx_add_time: add @key to object @o: the ISO-8601 UTC text of @ms
+ * (milliseconds since the epoch), or null when @ms is 0 ("no time", as
+ * PagerDuty's open-ended on-call). Returns false when cJSON could not
+ * allocate.
+ */
+bool jsonx_add_time(struct cJSON *o, const char *key, int64_t ms);
+
 /**
  * jsonx_utf8_valid: true when @len bytes at @s are well-formed UTF-8 (no
  * overlong forms, no surrogates, nothing above U+10FFFF).

@@ -6,6 +6,7 @@
  * cJSON's recursive descent only ever sees input whose depth, size and
  * encoding are already known to be sane.
  */
+#include <pdbridge/clock.h>
 #include <pdbridge/jsonx.h>
 #include <pdbridge/limits.h>
 #include <pdbridge/mem.h>
@@ -258,6 +259,16 @@ enum pdb_rc jsonx_get_arr(const struct cJSON *obj, const char *key, const struct
 	if (v)
 		*out = v;
 	return rc;
+}
+
+bool jsonx_add_time(cJSON *o, const char *key, int64_t ms)
+{
+	char iso[CLK_ISO_LEN];
+
+	if (!ms)
+		return cJSON_AddNullToObject(o, key) != NULL;
+	clk_format_iso(ms, iso);
+	return cJSON_AddStringToObject(o, key, iso) != NULL;
 }
 
 enum pdb_rc jsonx_print(const struct cJSON *v, struct buf *out)

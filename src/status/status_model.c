@@ -14,7 +14,6 @@
  */
 #include "status_int.h"
 
-#include <pdbridge/clock.h>
 #include <pdbridge/jsonx.h>
 
 #include <cjson/cJSON.h>
@@ -80,16 +79,6 @@ size_t status_snap_policies(const struct status_snap *s, const struct pd_oncall 
 
 /* --- JSON pieces ------------------------------------------------------------ */
 
-static bool add_time(cJSON *o, const char *key, int64_t ms)
-{
-	char iso[CLK_ISO_LEN];
-
-	if (!ms)
-		return cJSON_AddNullToObject(o, key) != NULL;
-	clk_format_iso(ms, iso);
-	return cJSON_AddStringToObject(o, key, iso) != NULL;
-}
-
 static bool add_num(cJSON *o, const char *key, double v)
 {
 	return cJSON_AddNumberToObject(o, key, v) != NULL;
@@ -118,7 +107,7 @@ static cJSON *incident_json(const struct pd_incident *i)
 	    !add_str(o, "urgency", pd_urgency_name(i->urgency)) ||
 	    !(i->priority[0] ? add_str(o, "priority", i->priority)
 	                     : cJSON_AddNullToObject(o, "priority") != NULL) ||
-	    !add_str(o, "service", i->service_name) || !add_time(o, "created", i->created_ms) ||
+	    !add_str(o, "service", i->service_name) || !jsonx_add_time(o, "created", i->created_ms) ||
 	    !add_str(o, "url", i->html_url)) {
 		cJSON_Delete(o);
 		return NULL;
@@ -135,7 +124,7 @@ static cJSON *oncall_json(const struct pd_oncall *e, bool with_policy)
 	    (with_policy &&
 	     (!add_str(o, "policy_id", e->ep_id) || !add_str(o, "policy", e->ep_name))) ||
 	    !add_num(o, "level", e->level) || !add_str(o, "user_id", e->user_id) ||
-	    !add_str(o, "user", e->user_name) || !add_time(o, "until", e->end_ms)) {
+	    !add_str(o, "user", e->user_name) || !jsonx_add_time(o, "until", e->end_ms)) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -180,7 +169,7 @@ static enum pdb_rc render_state(const struct status_snap *s, bool with_meta, boo
 	size_t i;
 
 	if (ok && with_meta) {
-		ok = add_num(o, "seq", (double)s->seq) && add_time(o, "ts", s->ts_ms);
+		ok = add_num(o, "seq", (double)s->seq) && jsonx_add_time(o, "ts", s->ts_ms);
 	}
 	ok = ok && cJSON_AddBoolToObject(o, "stale", s->stale) &&
 	     add_str(o, "level", status_level_name(s->level)) &&
@@ -287,7 +276,7 @@ static cJSON *event_head(const struct status_snap *cur, const char *name)
 	cJSON *o = cJSON_CreateObject();
 
 	if (!o || !add_str(o, "event", name) || !add_num(o, "seq", (double)cur->seq) ||
-	    !add_time(o, "ts", cur->ts_ms)) {
+	    !jsonx_add_time(o, "ts", cur->ts_ms)) {
 		cJSON_Delete(o);
 		return NULL;
 	}

@@ -66,16 +66,6 @@ struct tool_cache {
 
 /* --- rendering a snapshot ------------------------------------------------------------- */
 
-static bool add_time(cJSON *o, const char *key, int64_t ms)
-{
-	char iso[CLK_ISO_LEN];
-
-	if (!ms)
-		return cJSON_AddNullToObject(o, key) != NULL;
-	clk_format_iso(ms, iso);
-	return cJSON_AddStringToObject(o, key, iso) != NULL;
-}
-
 static cJSON *oncall_json(const struct pd_oncall *e)
 {
 	cJSON *o = cJSON_CreateObject(), *ep, *u;
@@ -89,7 +79,7 @@ static cJSON *oncall_json(const struct pd_oncall *e)
 	    !cJSON_AddStringToObject(u, "name", e->user_name) ||
 	    !cJSON_AddStringToObject(u, "email", e->user_email) ||
 	    (e->schedule_id[0] && !cJSON_AddStringToObject(o, "schedule_id", e->schedule_id)) ||
-	    !add_time(o, "start", e->start_ms) || !add_time(o, "end", e->end_ms)) {
+	    !jsonx_add_time(o, "start", e->start_ms) || !jsonx_add_time(o, "end", e->end_ms)) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -109,7 +99,7 @@ static cJSON *incident_json(const struct pd_incident *i)
 	    (i->priority[0] && !cJSON_AddStringToObject(o, "priority", i->priority)) ||
 	    !cJSON_AddStringToObject(svc, "id", i->service_id) ||
 	    !cJSON_AddStringToObject(svc, "name", i->service_name) ||
-	    !add_time(o, "created_at", i->created_ms) ||
+	    !jsonx_add_time(o, "created_at", i->created_ms) ||
 	    !cJSON_AddStringToObject(o, "html_url", i->html_url)) {
 		cJSON_Delete(o);
 		return NULL;

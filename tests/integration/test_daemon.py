@@ -81,7 +81,7 @@ def payload_json(msg):
 
 
 class DaemonTest(unittest.TestCase):
-    subscribers = []  # every '#' subscriber of the run: the token must be on none of them
+    subscribers = []  # every subscriber of the run: the token must be on none of them
     outputs = []
 
     @classmethod
@@ -135,8 +135,7 @@ class DaemonTest(unittest.TestCase):
 
     def subscribe(self, topic="#"):
         s = Subscriber(self.broker, topic)
-        if topic == "#":
-            self.subscribers.append(s)
+        self.subscribers.append(s)
         return s
 
     def wait(self, sub, topic, pred=lambda m: True, timeout=POLL_S * 3, since=0):

@@ -273,7 +273,8 @@ class MqTest(unittest.TestCase):
         try:
             p = self.probe("--debug", "--user", Broker.USER, url=broker.url, env=env)
             self.assertIsNotNone(p.connected(), p.stderr)
-            self.assertIsNotNone(self.status_seen("online", broker))
+            self.assertIsNotNone(self.status_seen("online", broker),
+                                 "%s\n%s" % (p.stderr, broker.log_text()[-3000:]))
             self.stop_clean(p)
             self.assertNotIn(PASSWORD, p.stderr)
 
