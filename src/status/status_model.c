@@ -107,8 +107,8 @@ static cJSON *incident_json(const struct pd_incident *i)
 	    !add_str(o, "urgency", pd_urgency_name(i->urgency)) ||
 	    !(i->priority[0] ? add_str(o, "priority", i->priority)
 	                     : cJSON_AddNullToObject(o, "priority") != NULL) ||
-	    !add_str(o, "service", i->service_name) || !jsonx_add_time(o, "created", i->created_ms) ||
-	    !add_str(o, "url", i->html_url)) {
+	    !add_str(o, "service", i->service_name) ||
+	    !jsonx_add_time(o, "created", i->created_ms) || !add_str(o, "url", i->html_url)) {
 		cJSON_Delete(o);
 		return NULL;
 	}
