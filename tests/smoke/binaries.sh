@@ -41,7 +41,7 @@ check "--version under qemu (rpi-4) names wolfSSL" \
 check "--version under qemu arm1176 (rpi-zero-w) runs" \
 	grep -qF "for rpi-zero-w" <(qemu-arm-static -cpu arm1176 "$top/build-rpi-zero-w/pdbridge" --version)
 help=$("$top/build/pdbridge" --help)
-for cmd in help config mcp serve version; do
+for cmd in help config mcp run serve status version; do
 	check "--help lists '$cmd'" grep -qE "^  $cmd " <<<"$help"
 done
 set +e
