@@ -13,6 +13,7 @@ Run with PDB_BUILD=build-san to do all of it under ASan+UBSan.
 
 import json
 import os
+import re
 import signal
 import ssl
 import subprocess
@@ -21,6 +22,7 @@ import time
 import unittest
 import urllib.request
 
+from mcpfixture import INIT, TcpClient
 from mqfixture import Broker, Subscriber, publish
 from simfixture import TOKEN, Sim, build_dir
 
@@ -276,6 +278,27 @@ class DaemonTest(unittest.TestCase):
         late.stop()
         d.proc.kill()  # no clean stop: the broker's will says offline
         self.wait(sub, BASE + "/status", lambda m: m[1] == "offline", timeout=PDB_KEEPALIVE_S)
+
+    def test_mcp_and_mqtt_in_one_process(self):
+        sub = self.subscribe()
+        d = self.start(PDBRIDGE_MCP_LISTEN="tcp://127.0.0.1:0")
+        self.first_state(sub)
+        deadline = time.monotonic() + 10
+        while "listening on tcp://" not in d.stderr() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        url = re.search(r"listening on tcp://(\S+)", d.stderr()).group(1)
+        host, port = url.rsplit(":", 1)
+        c = TcpClient((host, int(port)))
+        self.assertIn("result", c.call(INIT))
+        r = c.call({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                    "params": {"name": "get_user_data", "arguments": {}}})
+        self.assertEqual(r["result"]["structuredContent"]["id"],
+                         self.sim.api("/users/me")["user"]["id"])
+        c.close()
+        mark = len(sub.messages())
+        publish(self.broker, BASE + "/cmd/refresh", "")
+        self.assertTrue(payload_json(self.wait(sub, BASE + "/cmd/refresh/result",
+                                               since=mark))["ok"])
 
     def test_clean_stop_publishes_offline(self):
         sub = self.subscribe()
