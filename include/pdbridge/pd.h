@@ -290,6 +290,29 @@ enum pdb_rc pd_fetch_open_incidents(struct pd_client *c, const struct pd_watch *
                                     struct pd_open_counts *counts,
                                     struct pdb_err *err) PDB_WARN_UNUSED;
 
+/*
+ * What one status read holds: who is on call and which incidents are open.
+ * Fixed arrays bounded by limits.h, so its size does not depend on what
+ * PagerDuty sends; n_oncalls and n_incidents never exceed the arrays.
+ */
+struct pd_status {
+	struct pd_oncall oncalls[PDB_STATUS_ONCALLS_MAX];
+	size_t n_oncalls;
+	bool oncalls_truncated; /* more on-call entries existed than were kept */
+	struct pd_incident incidents[PDB_STATUS_INCIDENTS_MAX]; /* newest first */
+	size_t n_incidents;
+	struct pd_open_counts counts; /* every open incident, kept or not */
+};
+
+/**
+ * pd_fetch_status: pd_fetch_oncalls() then pd_fetch_open_incidents() for @w
+ * into @out, so at least 2 requests (one more per extra page). The second
+ * is not made when the first fails; what @out holds then is partial.
+ * Returns as pd_fetch_oncalls().
+ */
+enum pdb_rc pd_fetch_status(struct pd_client *c, const struct pd_watch *w, struct pd_status *out,
+                            struct pdb_err *err) PDB_WARN_UNUSED;
+
 /* pd_status_name, pd_urgency_name: "triggered", "high", ... */
 const char *pd_status_name(enum pd_incident_status s);
 const char *pd_urgency_name(enum pd_urgency u);

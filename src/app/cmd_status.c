@@ -3,7 +3,7 @@
  * cmd_status.c - `pdbridge status`: who is on call now, per escalation policy
  * and level, and the open incidents; human-readable, or --json for scripts.
  *
- * One snapshot, two reads (pd_fetch_oncalls, pd_fetch_open_incidents), both
+ * One snapshot: pd_fetch_status() (two reads, on-calls then open incidents)
  * into fixed arrays. Exit status 0 with a snapshot, 1 with a one-line reason
  * on stderr when PagerDuty cannot be read, 2 for a bad command line.
  */
@@ -17,15 +17,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-struct snapshot {
-	struct pd_oncall oncalls[PDB_STATUS_ONCALLS_MAX];
-	size_t n_oncalls;
-	bool oncalls_truncated;
-	struct pd_incident incidents[PDB_STATUS_INCIDENTS_MAX];
-	size_t n_incidents;
-	struct pd_open_counts counts;
-};
 
 static int by_policy_then_level(const void *a, const void *b)
 {
@@ -57,7 +48,7 @@ static void time_or(int64_t ms, const char *none, char out[CLK_ISO_LEN])
 		snprintf(out, CLK_ISO_LEN, "%s", none);
 }
 
-static void print_text(const struct snapshot *s, const char *base)
+static void print_text(const struct pd_status *s, const char *base)
 {
 	char until[CLK_ISO_LEN];
 	const char *ep = NULL;
@@ -171,7 +162,7 @@ static cJSON *make_incident(const void *p)
 	return incident_json(p);
 }
 
-static enum pdb_rc print_json(const struct snapshot *s)
+static enum pdb_rc print_json(const struct pd_status *s)
 {
 	cJSON *root = cJSON_CreateObject(), *counts;
 	struct buf out;
@@ -200,16 +191,12 @@ out:
 	return rc;
 }
 
-static enum pdb_rc take_snapshot(struct pd_client *c, const struct pd_watch *w, struct snapshot *s,
+static enum pdb_rc take_snapshot(struct pd_client *c, const struct pd_watch *w, struct pd_status *s,
                                  struct pdb_err *err)
 {
 	enum pdb_rc rc;
 
-	rc = pd_fetch_oncalls(c, w, s->oncalls, PDB_STATUS_ONCALLS_MAX, &s->n_oncalls,
-	                      &s->oncalls_truncated, err);
-	if (!rc)
-		rc = pd_fetch_open_incidents(c, w, s->incidents, PDB_STATUS_INCIDENTS_MAX,
-		                             &s->n_incidents, &s->counts, err);
+	rc = pd_fetch_status(c, w, s, err);
 	if (rc)
 		return rc;
 	qsort(s->oncalls, s->n_oncalls, sizeof(s->oncalls[0]), by_policy_then_level);
@@ -258,7 +245,7 @@ static enum pdb_rc settings(struct app_settings *set, const struct app_pd_flags 
 
 int app_cmd_status(int argc, char **argv)
 {
-	static struct snapshot snap;     /* ~50 KiB: off the stack of small boards */
+	static struct pd_status snap;    /* ~50 KiB: off the stack of small boards */
 	static struct app_list lists[4]; /* policies, schedules, services, teams */
 	static const char *ids[4][PDB_WATCH_IDS_MAX];
 	struct app_pd_flags pf = {0};

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pd_fetch.c - the two reads behind every status display: who is on call
- * now, and which incidents are open.
+ * now, and which incidents are open; pd_fetch_status() makes both.
  *
  * Both page through PagerDuty with pd_list() and decode each record straight
  * into a caller-owned fixed array, so the memory of a snapshot does not
@@ -137,5 +137,18 @@ enum pdb_rc pd_fetch_open_incidents(struct pd_client *c, const struct pd_watch *
 	pd_query_free(&q);
 	*n = ic.n;
 	counts->truncated = res.truncated;
+	return rc;
+}
+
+enum pdb_rc pd_fetch_status(struct pd_client *c, const struct pd_watch *w, struct pd_status *out,
+                            struct pdb_err *err)
+{
+	enum pdb_rc rc;
+
+	rc = pd_fetch_oncalls(c, w, out->oncalls, PDB_STATUS_ONCALLS_MAX, &out->n_oncalls,
+	                      &out->oncalls_truncated, err);
+	if (!rc)
+		rc = pd_fetch_open_incidents(c, w, out->incidents, PDB_STATUS_INCIDENTS_MAX,
+		                             &out->n_incidents, &out->counts, err);
 	return rc;
 }

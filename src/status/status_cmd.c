@@ -40,15 +40,31 @@ void status__cmd_result(struct status *s, const char *verb, const char *json)
 		LOG_DEBUG(STATUS_LOG, "the %s result was not published", verb);
 }
 
+/*
+ * Publish @o (owned: deleted here) as the result of @verb; when building it
+ * failed (!@ok) or it does not print, a fixed out-of-memory result instead,
+ * so a command is never left without an answer.
+ */
+static void send_result(struct status *s, const char *verb, cJSON *o, bool ok)
+{
+	struct buf out;
+
+	buf_init(&out, PDB_MQ_MSG_MAX);
+	if (ok && !jsonx_print(o, &out))
+		status__cmd_result(s, verb, buf_cstr(&out));
+	else
+		status__cmd_result(s, verb, "{\"ok\":false,\"error\":\"out of memory\"}");
+	cJSON_Delete(o);
+	buf_free(&out);
+}
+
 /* {"ok":..,"seq":..,"acknowledged":[..],"error":..} from the ack fields. */
 static void ack_result(struct status *s, bool have_seq, uint64_t seq, const char *error)
 {
 	cJSON *o = cJSON_CreateObject(), *arr;
-	struct buf out;
 	size_t i;
 	bool ok;
 
-	buf_init(&out, PDB_MQ_MSG_MAX);
 	ok = o && cJSON_AddBoolToObject(o, "ok", !error) &&
 	     (have_seq ? cJSON_AddNumberToObject(o, "seq", (double)seq) != NULL
 	               : cJSON_AddNullToObject(o, "seq") != NULL) &&
@@ -65,30 +81,17 @@ static void ack_result(struct status *s, bool have_seq, uint64_t seq, const char
 	}
 	if (ok && error)
 		ok = cJSON_AddStringToObject(o, "error", error) != NULL;
-	if (ok && !jsonx_print(o, &out))
-		status__cmd_result(s, "ack", buf_cstr(&out));
-	else
-		status__cmd_result(s, "ack", "{\"ok\":false,\"error\":\"out of memory\"}");
-	cJSON_Delete(o);
-	buf_free(&out);
+	send_result(s, "ack", o, ok);
 }
 
 void status__refresh_reply(struct status *s, enum pdb_rc rc, const char *error)
 {
 	cJSON *o = cJSON_CreateObject();
-	struct buf out;
-	bool ok;
+	bool ok = o && cJSON_AddBoolToObject(o, "ok", rc == PDB_OK) &&
+	          cJSON_AddNumberToObject(o, "seq", (double)s->cur->seq) &&
+	          (rc == PDB_OK || cJSON_AddStringToObject(o, "error", error));
 
-	buf_init(&out, PDB_MQ_MSG_MAX);
-	ok = o && cJSON_AddBoolToObject(o, "ok", rc == PDB_OK) &&
-	     cJSON_AddNumberToObject(o, "seq", (double)s->cur->seq) &&
-	     (rc == PDB_OK || cJSON_AddStringToObject(o, "error", error));
-	if (ok && !jsonx_print(o, &out))
-		status__cmd_result(s, "refresh", buf_cstr(&out));
-	else
-		status__cmd_result(s, "refresh", "{\"ok\":false,\"error\":\"out of memory\"}");
-	cJSON_Delete(o);
-	buf_free(&out);
+	send_result(s, "refresh", o, ok);
 }
 
 void status__ack_reply(struct status *s, enum pdb_rc rc, const char *error)
@@ -145,9 +148,9 @@ static bool triggered_now(const struct status *s, const char *id)
 {
 	size_t i;
 
-	for (i = 0; i < s->cur->n_incidents; i++)
-		if (!strcmp(s->cur->incidents[i].id, id))
-			return s->cur->incidents[i].status == PD_TRIGGERED;
+	for (i = 0; i < s->cur->pd.n_incidents; i++)
+		if (!strcmp(s->cur->pd.incidents[i].id, id))
+			return s->cur->pd.incidents[i].status == PD_TRIGGERED;
 	return false;
 }
 

@@ -37,13 +37,8 @@ struct status_snap {
 	bool valid;    /* built from a good poll (false: nothing known yet) */
 	bool stale;
 	enum status_level level;
-	struct pd_open_counts counts;
 	bool oncall_me;
-	struct pd_oncall oncalls[PDB_STATUS_ONCALLS_MAX];
-	size_t n_oncalls;
-	bool oncalls_truncated;
-	struct pd_incident incidents[PDB_STATUS_INCIDENTS_MAX]; /* newest first */
-	size_t n_incidents;
+	struct pd_status pd; /* what the poll read */
 };
 
 /* What one poll found: written by the job, read by the loop after it ends. */
@@ -54,12 +49,7 @@ struct status_result {
 	unsigned requests;
 	bool me_none; /* /users/me said the token has no user (logged once) */
 	bool oncall_me;
-	struct pd_oncall oncalls[PDB_STATUS_ONCALLS_MAX];
-	size_t n_oncalls;
-	bool oncalls_truncated;
-	struct pd_incident incidents[PDB_STATUS_INCIDENTS_MAX];
-	size_t n_incidents;
-	struct pd_open_counts counts;
+	struct pd_status pd; /* filled by pd_fetch_status() */
 };
 
 /* Names of the topics, derived from the settings. */

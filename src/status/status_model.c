@@ -37,9 +37,9 @@ enum status_level status_level_of(const struct status_snap *s)
 {
 	if (!s->valid || s->stale)
 		return STATUS_UNKNOWN;
-	if (s->counts.triggered)
+	if (s->pd.counts.triggered)
 		return STATUS_TRIGGERED;
-	if (s->counts.acknowledged)
+	if (s->pd.counts.acknowledged)
 		return STATUS_ACKED;
 	return STATUS_OK;
 }
@@ -48,13 +48,8 @@ void status_snap_from(struct status_snap *out, const struct status_result *r)
 {
 	memset(out, 0, sizeof(*out));
 	out->valid = true;
-	out->counts = r->counts;
 	out->oncall_me = r->oncall_me;
-	out->n_oncalls = r->n_oncalls <= PDB_STATUS_ONCALLS_MAX ? r->n_oncalls : 0;
-	memcpy(out->oncalls, r->oncalls, out->n_oncalls * sizeof(out->oncalls[0]));
-	out->oncalls_truncated = r->oncalls_truncated;
-	out->n_incidents = r->n_incidents <= PDB_STATUS_INCIDENTS_MAX ? r->n_incidents : 0;
-	memcpy(out->incidents, r->incidents, out->n_incidents * sizeof(out->incidents[0]));
+	out->pd = r->pd; /* pd_fetch_status() keeps n_oncalls and n_incidents in bounds */
 	out->level = status_level_of(out);
 }
 
@@ -68,11 +63,11 @@ size_t status_snap_policies(const struct status_snap *s, const struct pd_oncall 
 {
 	size_t n = 0, i, j;
 
-	for (i = 0; i < s->n_oncalls; i++) {
-		for (j = 0; j < n && strcmp(first[j]->ep_id, s->oncalls[i].ep_id); j++)
+	for (i = 0; i < s->pd.n_oncalls; i++) {
+		for (j = 0; j < n && strcmp(first[j]->ep_id, s->pd.oncalls[i].ep_id); j++)
 			;
 		if (j == n && n < cap)
-			first[n++] = &s->oncalls[i];
+			first[n++] = &s->pd.oncalls[i];
 	}
 	return n;
 }
@@ -133,7 +128,7 @@ static cJSON *oncall_json(const struct pd_oncall *e, bool with_policy)
 
 static size_t top_count(const struct status_snap *s)
 {
-	return s->n_incidents < PDB_STATUS_TOP_MAX ? s->n_incidents : PDB_STATUS_TOP_MAX;
+	return s->pd.n_incidents < PDB_STATUS_TOP_MAX ? s->pd.n_incidents : PDB_STATUS_TOP_MAX;
 }
 
 static bool add_top(cJSON *o, const struct status_snap *s)
@@ -142,7 +137,7 @@ static bool add_top(cJSON *o, const struct status_snap *s)
 	size_t i, n = top_count(s);
 
 	for (i = 0; arr && i < n; i++)
-		if (!add_item(arr, incident_json(&s->incidents[i])))
+		if (!add_item(arr, incident_json(&s->pd.incidents[i])))
 			return false;
 	return arr != NULL;
 }
@@ -173,17 +168,18 @@ static enum pdb_rc render_state(const struct status_snap *s, bool with_meta, boo
 	}
 	ok = ok && cJSON_AddBoolToObject(o, "stale", s->stale) &&
 	     add_str(o, "level", status_level_name(s->level)) &&
-	     add_num(o, "triggered", (double)s->counts.triggered) &&
-	     add_num(o, "acknowledged", (double)s->counts.acknowledged) &&
-	     add_num(o, "high_urgency", (double)s->counts.high) &&
-	     cJSON_AddBoolToObject(o, "counts_truncated", s->counts.truncated) &&
+	     add_num(o, "triggered", (double)s->pd.counts.triggered) &&
+	     add_num(o, "acknowledged", (double)s->pd.counts.acknowledged) &&
+	     add_num(o, "high_urgency", (double)s->pd.counts.high) &&
+	     cJSON_AddBoolToObject(o, "counts_truncated", s->pd.counts.truncated) &&
 	     cJSON_AddBoolToObject(o, "oncall_me", s->oncall_me) &&
 	     (arr = cJSON_AddArrayToObject(o, "oncall")) != NULL;
-	for (i = 0; ok && with_oncall && i < s->n_oncalls; i++)
-		ok = add_item(arr, oncall_json(&s->oncalls[i], true));
-	ok = ok &&
-	     cJSON_AddBoolToObject(o, "oncall_truncated", s->oncalls_truncated || !with_oncall) &&
-	     add_top(o, s);
+	for (i = 0; ok && with_oncall && i < s->pd.n_oncalls; i++)
+		ok = add_item(arr, oncall_json(&s->pd.oncalls[i], true));
+	ok =
+	    ok &&
+	    cJSON_AddBoolToObject(o, "oncall_truncated", s->pd.oncalls_truncated || !with_oncall) &&
+	    add_top(o, s);
 	return finish(o, ok, out);
 }
 
@@ -202,9 +198,9 @@ enum pdb_rc status_render_plain(const struct status_snap *s, int which, struct b
 	case ST_LEVEL:
 		return buf_adds(out, status_level_name(s->level));
 	case ST_TRIGGERED:
-		return buf_addf(out, "%zu", s->counts.triggered);
+		return buf_addf(out, "%zu", s->pd.counts.triggered);
 	case ST_ACKED:
-		return buf_addf(out, "%zu", s->counts.acknowledged);
+		return buf_addf(out, "%zu", s->pd.counts.acknowledged);
 	case ST_ONCALL_ME:
 		return buf_adds(out, s->oncall_me ? "true" : "false");
 	default:
@@ -216,8 +212,8 @@ enum pdb_rc status_render_incidents(const struct status_snap *s, struct buf *out
 {
 	cJSON *o = cJSON_CreateObject();
 	bool ok = o && cJSON_AddBoolToObject(o, "stale", s->stale) &&
-	          add_num(o, "triggered", (double)s->counts.triggered) &&
-	          add_num(o, "acknowledged", (double)s->counts.acknowledged) &&
+	          add_num(o, "triggered", (double)s->pd.counts.triggered) &&
+	          add_num(o, "acknowledged", (double)s->pd.counts.acknowledged) &&
 	          add_num(o, "shown", (double)top_count(s)) && add_top(o, s);
 
 	return finish(o, ok, out);
@@ -231,9 +227,9 @@ enum pdb_rc status_render_policy(const struct status_snap *s, const char *ep_id,
 	int level, next;
 	size_t i;
 
-	for (i = 0; i < s->n_oncalls; i++)
-		if (!strcmp(s->oncalls[i].ep_id, ep_id)) {
-			name = s->oncalls[i].ep_name;
+	for (i = 0; i < s->pd.n_oncalls; i++)
+		if (!strcmp(s->pd.oncalls[i].ep_id, ep_id)) {
+			name = s->pd.oncalls[i].ep_name;
 			break;
 		}
 	ok = o && add_str(o, "id", ep_id) && add_str(o, "name", name) &&
@@ -242,8 +238,8 @@ enum pdb_rc status_render_policy(const struct status_snap *s, const char *ep_id,
 	/* by level, then in PagerDuty's order: a few entries, so a scan per level */
 	for (level = 0; ok; level = next) {
 		next = level;
-		for (i = 0; i < s->n_oncalls; i++) {
-			const struct pd_oncall *e = &s->oncalls[i];
+		for (i = 0; i < s->pd.n_oncalls; i++) {
+			const struct pd_oncall *e = &s->pd.oncalls[i];
 
 			if (strcmp(e->ep_id, ep_id) || e->level <= level)
 				continue;
@@ -252,9 +248,10 @@ enum pdb_rc status_render_policy(const struct status_snap *s, const char *ep_id,
 		}
 		if (next == level)
 			break;
-		for (i = 0; ok && i < s->n_oncalls; i++)
-			if (!strcmp(s->oncalls[i].ep_id, ep_id) && s->oncalls[i].level == next)
-				ok = add_item(arr, oncall_json(&s->oncalls[i], false));
+		for (i = 0; ok && i < s->pd.n_oncalls; i++)
+			if (!strcmp(s->pd.oncalls[i].ep_id, ep_id) &&
+			    s->pd.oncalls[i].level == next)
+				ok = add_item(arr, oncall_json(&s->pd.oncalls[i], false));
 	}
 	return finish(o, ok, out);
 }
@@ -265,9 +262,9 @@ static const struct pd_incident *find_incident(const struct status_snap *s, cons
 {
 	size_t i;
 
-	for (i = 0; i < s->n_incidents; i++)
-		if (!strcmp(s->incidents[i].id, id))
-			return &s->incidents[i];
+	for (i = 0; i < s->pd.n_incidents; i++)
+		if (!strcmp(s->pd.incidents[i].id, id))
+			return &s->pd.incidents[i];
 	return NULL;
 }
 
@@ -320,8 +317,8 @@ static cJSON *users_at(const struct status_snap *s, const char *ep_id, int level
 	cJSON *arr = cJSON_CreateArray(), *u;
 	size_t i;
 
-	for (i = 0; arr && i < s->n_oncalls; i++) {
-		const struct pd_oncall *o = &s->oncalls[i];
+	for (i = 0; arr && i < s->pd.n_oncalls; i++) {
+		const struct pd_oncall *o = &s->pd.oncalls[i];
 
 		if (strcmp(o->ep_id, ep_id) || o->level != level)
 			continue;
@@ -348,16 +345,16 @@ static bool users_differ(const struct status_snap *a, const struct status_snap *
 	int pass;
 
 	for (pass = 0; pass < 2; pass++, x = b, y = a)
-		for (i = 0; i < x->n_oncalls; i++) {
-			const struct pd_oncall *o = &x->oncalls[i];
+		for (i = 0; i < x->pd.n_oncalls; i++) {
+			const struct pd_oncall *o = &x->pd.oncalls[i];
 			bool found = false;
 
 			if (strcmp(o->ep_id, ep_id) || o->level != level)
 				continue;
-			for (j = 0; j < y->n_oncalls && !found; j++)
-				found = !strcmp(y->oncalls[j].ep_id, ep_id) &&
-				        y->oncalls[j].level == level &&
-				        !strcmp(y->oncalls[j].user_id, o->user_id);
+			for (j = 0; j < y->pd.n_oncalls && !found; j++)
+				found = !strcmp(y->pd.oncalls[j].ep_id, ep_id) &&
+				        y->pd.oncalls[j].level == level &&
+				        !strcmp(y->pd.oncalls[j].user_id, o->user_id);
 			if (!found)
 				return true;
 		}
@@ -370,7 +367,7 @@ static bool seen_before(const struct status_snap *s, size_t before, const char *
 	size_t i;
 
 	for (i = 0; i < before; i++)
-		if (!strcmp(s->oncalls[i].ep_id, ep_id) && s->oncalls[i].level == level)
+		if (!strcmp(s->pd.oncalls[i].ep_id, ep_id) && s->pd.oncalls[i].level == level)
 			return true;
 	return false;
 }
@@ -399,8 +396,8 @@ size_t status_render_events(const struct status_snap *prev, const struct status_
 	struct ev_out e = {.scratch = scratch, .fn = fn, .ud = ud};
 	size_t i, wanted = 0;
 
-	for (i = 0; i < cur->n_incidents; i++) {
-		const struct pd_incident *in = &cur->incidents[i],
+	for (i = 0; i < cur->pd.n_incidents; i++) {
+		const struct pd_incident *in = &cur->pd.incidents[i],
 		                         *was = find_incident(prev, in->id);
 
 		if (!was || was->status != in->status) {
@@ -409,13 +406,13 @@ size_t status_render_events(const struct status_snap *prev, const struct status_
 		}
 	}
 	/* gone from a list that is not full: resolved (from a full list it may have been cut) */
-	for (i = 0; cur->n_incidents < PDB_STATUS_INCIDENTS_MAX && i < prev->n_incidents; i++)
-		if (!find_incident(cur, prev->incidents[i].id)) {
+	for (i = 0; cur->pd.n_incidents < PDB_STATUS_INCIDENTS_MAX && i < prev->pd.n_incidents; i++)
+		if (!find_incident(cur, prev->pd.incidents[i].id)) {
 			wanted++;
-			incident_event(&e, cur, "resolved", &prev->incidents[i]);
+			incident_event(&e, cur, "resolved", &prev->pd.incidents[i]);
 		}
-	for (i = 0; i < cur->n_oncalls; i++) {
-		const struct pd_oncall *k = &cur->oncalls[i];
+	for (i = 0; i < cur->pd.n_oncalls; i++) {
+		const struct pd_oncall *k = &cur->pd.oncalls[i];
 
 		if (!seen_before(cur, i, k->ep_id, k->level) &&
 		    users_differ(prev, cur, k->ep_id, k->level)) {
@@ -423,11 +420,11 @@ size_t status_render_events(const struct status_snap *prev, const struct status_
 			oncall_event(&e, prev, cur, k);
 		}
 	}
-	for (i = 0; i < prev->n_oncalls; i++) {
-		const struct pd_oncall *k = &prev->oncalls[i];
+	for (i = 0; i < prev->pd.n_oncalls; i++) {
+		const struct pd_oncall *k = &prev->pd.oncalls[i];
 
 		if (!seen_before(prev, i, k->ep_id, k->level) &&
-		    !seen_before(cur, cur->n_oncalls, k->ep_id, k->level)) {
+		    !seen_before(cur, cur->pd.n_oncalls, k->ep_id, k->level)) {
 			wanted++;
 			oncall_event(&e, prev, cur, k);
 		}

@@ -277,9 +277,8 @@ static void do_poll(struct status *s)
 	if (!rc && s->me_state == 0)
 		rc = fetch_me(s, r);
 	if (!rc) {
-		r->requests++;
-		rc = pd_fetch_oncalls(s->client, w, r->oncalls, PDB_STATUS_ONCALLS_MAX,
-		                      &r->n_oncalls, &r->oncalls_truncated, &r->err);
+		r->requests += 2; /* on-calls, open incidents */
+		rc = pd_fetch_status(s->client, w, &r->pd, &r->err);
 	}
 	if (!rc && s->me_state == 1) {
 		me = s->me_id;
@@ -288,11 +287,6 @@ static void do_poll(struct status *s)
 		r->requests++;
 		rc = pd_fetch_oncalls(s->client, &mine, one, 1, &n, &more, &r->err);
 		r->oncall_me = n > 0;
-	}
-	if (!rc) {
-		r->requests++;
-		rc = pd_fetch_open_incidents(s->client, w, r->incidents, PDB_STATUS_INCIDENTS_MAX,
-		                             &r->n_incidents, &r->counts, &r->err);
 	}
 	if (rc && !r->err.msg[0])
 		pdb_err_set(&r->err, rc, "%s", pdb_strerror(rc));
@@ -500,7 +494,7 @@ void status__poll_done(struct status *s, const struct status_result *r)
 		if (s->failures >= k)
 			LOG_INFO(STATUS_LOG, "poll good again after %u failures", s->failures);
 		s->failures = 0;
-		if (r->oncalls_truncated)
+		if (r->pd.oncalls_truncated)
 			LOG_DEBUG(STATUS_LOG,
 			          "more than %d on-call entries: the rest are not shown",
 			          PDB_STATUS_ONCALLS_MAX);

@@ -83,8 +83,8 @@ static bool has_policy(const struct status_snap *snap, const char *ep_id)
 {
 	size_t i;
 
-	for (i = 0; i < snap->n_oncalls; i++)
-		if (!strcmp(snap->oncalls[i].ep_id, ep_id))
+	for (i = 0; i < snap->pd.n_oncalls; i++)
+		if (!strcmp(snap->pd.oncalls[i].ep_id, ep_id))
 			return true;
 	return false;
 }
@@ -163,9 +163,9 @@ static bool desired(struct status *s, int i, bool *skip)
 			size_t k;
 			const char *name = "";
 
-			for (k = 0; k < c->n_oncalls; k++)
-				if (!strcmp(c->oncalls[k].ep_id, ep)) {
-					name = c->oncalls[k].ep_name;
+			for (k = 0; k < c->pd.n_oncalls; k++)
+				if (!strcmp(c->pd.oncalls[k].ep_id, ep)) {
+					name = c->pd.oncalls[k].ep_name;
 					break;
 				}
 			rc = status_render_ha_policy(&n, ep, name, &s->out);
@@ -242,14 +242,14 @@ static void sync_all(struct status *s, bool force, bool ha_only)
 static void remember_shown(struct status *s)
 {
 	struct status_shown *sh = &s->shown[s->cur->seq % PDB_STATUS_ACK_SEQS];
-	size_t i,
-	    n = s->cur->n_incidents < PDB_STATUS_TOP_MAX ? s->cur->n_incidents : PDB_STATUS_TOP_MAX;
+	size_t i, n = s->cur->pd.n_incidents < PDB_STATUS_TOP_MAX ? s->cur->pd.n_incidents
+	                                                          : PDB_STATUS_TOP_MAX;
 
 	sh->seq = s->cur->seq;
 	sh->n = 0;
 	for (i = 0; i < n; i++)
-		if (s->cur->incidents[i].status == PD_TRIGGERED)
-			memcpy(sh->ids[sh->n++], s->cur->incidents[i].id, PDB_PD_ID_MAX);
+		if (s->cur->pd.incidents[i].status == PD_TRIGGERED)
+			memcpy(sh->ids[sh->n++], s->cur->pd.incidents[i].id, PDB_PD_ID_MAX);
 }
 
 static void publish_event(void *ud, const char *json, size_t len)

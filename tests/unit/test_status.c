@@ -123,25 +123,25 @@ static void fx_close(struct fx *f)
 
 static void add_incident(struct status_result *r, const char *id, enum pd_incident_status st)
 {
-	struct pd_incident *in = &r->incidents[r->n_incidents++];
+	struct pd_incident *in = &r->pd.incidents[r->pd.n_incidents++];
 
 	memset(in, 0, sizeof(*in));
 	snprintf(in->id, sizeof(in->id), "%s", id);
-	in->number = (int64_t)r->n_incidents;
+	in->number = (int64_t)r->pd.n_incidents;
 	snprintf(in->title, sizeof(in->title), "Disk full on %s", id);
 	in->status = st;
 	snprintf(in->service_name, sizeof(in->service_name), "Web");
 	snprintf(in->html_url, sizeof(in->html_url), "https://x.pagerduty.com/incidents/%s", id);
 	in->created_ms = 1795000000000LL;
 	if (st == PD_TRIGGERED)
-		r->counts.triggered++;
+		r->pd.counts.triggered++;
 	else
-		r->counts.acknowledged++;
+		r->pd.counts.acknowledged++;
 }
 
 static void add_oncall(struct status_result *r, const char *ep, int level, const char *user)
 {
-	struct pd_oncall *o = &r->oncalls[r->n_oncalls++];
+	struct pd_oncall *o = &r->pd.oncalls[r->pd.n_oncalls++];
 
 	memset(o, 0, sizeof(*o));
 	snprintf(o->ep_id, sizeof(o->ep_id), "%s", ep);
@@ -199,9 +199,9 @@ static void t_level_rules(void)
 	T_EQ_INT(status_level_of(&s), STATUS_UNKNOWN); /* before the first good poll */
 	s.valid = true;
 	T_EQ_INT(status_level_of(&s), STATUS_OK);
-	s.counts.acknowledged = 2;
+	s.pd.counts.acknowledged = 2;
 	T_EQ_INT(status_level_of(&s), STATUS_ACKED);
-	s.counts.triggered = 1;
+	s.pd.counts.triggered = 1;
 	T_EQ_INT(status_level_of(&s), STATUS_TRIGGERED);
 	s.stale = true;
 	T_EQ_INT(status_level_of(&s), STATUS_UNKNOWN);
@@ -281,9 +281,9 @@ static void t_triggered_then_resolved(void)
 	status_get_stats(f.s, &st);
 	T_EQ_INT(st.seq, seq + 1);
 
-	f.r->incidents[0].status = PD_ACKNOWLEDGED;
-	f.r->counts.triggered = 0;
-	f.r->counts.acknowledged = 1;
+	f.r->pd.incidents[0].status = PD_ACKNOWLEDGED;
+	f.r->pd.counts.triggered = 0;
+	f.r->pd.counts.acknowledged = 1;
 	poll_ok(&f);
 	T_EQ_STR(find(BASE "/state/level")->payload, "acked");
 	T_CHECK(has(find(BASE "/event"), "\"event\":\"acknowledged\""));
@@ -370,8 +370,8 @@ static void t_policy_gone_and_oncall_event(void)
 	T_EQ_INT(n_msgs, 0);
 
 	base_result(f.r, 0);
-	snprintf(f.r->oncalls[0].user_name, sizeof(f.r->oncalls[0].user_name), "Carol");
-	snprintf(f.r->oncalls[0].user_id, sizeof(f.r->oncalls[0].user_id), "UCarol");
+	snprintf(f.r->pd.oncalls[0].user_name, sizeof(f.r->pd.oncalls[0].user_name), "Carol");
+	snprintf(f.r->pd.oncalls[0].user_id, sizeof(f.r->pd.oncalls[0].user_id), "UCarol");
 	poll_ok(&f);
 	T_CHECK(has(find(BASE "/oncall/EP1"), "\"user\":\"Carol\""));
 	T_CHECK(has(find(BASE "/event"), "\"users\":[{\"id\":\"UCarol\",\"name\":\"Carol\"}]"));
@@ -388,8 +388,8 @@ static void t_bounds(void)
 
 	T_CHECK(fx_open(&f, false, NULL, false));
 	base_result(f.r, PDB_STATUS_INCIDENTS_MAX);
-	f.r->counts.triggered = PDB_STATUS_INCIDENTS_MAX + 25; /* more than were kept */
-	f.r->counts.truncated = false;
+	f.r->pd.counts.triggered = PDB_STATUS_INCIDENTS_MAX + 25; /* more than were kept */
+	f.r->pd.counts.truncated = false;
 	poll_ok(&f);
 	T_EQ_INT(strtol(find(BASE "/state/triggered")->payload, NULL, 10),
 	         PDB_STATUS_INCIDENTS_MAX + 25);
@@ -614,9 +614,9 @@ static void t_ack_seq_window(void)
 	status_get_stats(f.s, &st);
 	first = st.seq;
 	/* the incident is acknowledged elsewhere: nothing left to ack at that seq */
-	f.r->incidents[0].status = PD_ACKNOWLEDGED;
-	f.r->counts.triggered = 0;
-	f.r->counts.acknowledged = 1;
+	f.r->pd.incidents[0].status = PD_ACKNOWLEDGED;
+	f.r->pd.counts.triggered = 0;
+	f.r->pd.counts.acknowledged = 1;
 	poll_ok(&f);
 	snprintf(cmd, sizeof(cmd), "%llu", (unsigned long long)first);
 	ack(&f, cmd);
