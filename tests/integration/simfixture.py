@@ -12,6 +12,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import unittest
 import urllib.request
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -102,3 +103,16 @@ class Sim:
         for k in [k for k, v in extra.items() if v is None]:
             env.pop(k, None)
         return env
+
+
+class SimTest(unittest.TestCase):
+    """Tests of the real binary (`cls.bin`) sharing one simulator (`cls.sim`)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sim = Sim()
+        cls.bin = os.path.join(build_dir(), "pdbridge")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sim.stop()

@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 import unittest
 
-from simfixture import TOKEN, Sim, build_dir
+from simfixture import TOKEN, SimTest, build_dir
 
 SECRET = "cfg-test-token-9d2e"  # scripts/test.sh greps every step log for it
 SERIAL_A = "10000000a1b2c3d4"
@@ -323,17 +323,8 @@ class ConfigTest(unittest.TestCase):
             self.assertIn(table, f.read(), "docs/config.md is stale: scripts/gen-config-doc")
 
 
-class StatusFromStoreTest(unittest.TestCase):
+class StatusFromStoreTest(SimTest):
     """`pdbridge status` with its settings in the store instead of the environment."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.sim = Sim()
-        cls.bin = os.path.join(build_dir(), "pdbridge")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sim.stop()
 
     def setUp(self):
         self.sim.reset()

@@ -18,7 +18,7 @@ import time
 import unittest
 
 from mcpfixture import INIT, HttpClient, TcpClient, line
-from simfixture import TOKEN, Sim, build_dir
+from simfixture import TOKEN, SimTest, build_dir
 
 
 def call(i, name, args=None):
@@ -61,17 +61,12 @@ class Serve:
         return rc, out, err
 
 
-class PdbridgeMcpTest(unittest.TestCase):
+class PdbridgeMcpTest(SimTest):
     outputs = []
 
     @classmethod
-    def setUpClass(cls):
-        cls.sim = Sim()
-        cls.bin = os.path.join(build_dir(), "pdbridge")
-
-    @classmethod
     def tearDownClass(cls):
-        cls.sim.stop()
+        super().tearDownClass()
         assert TOKEN not in "\n".join(cls.outputs), "the API key appeared in output"
 
     def setUp(self):
@@ -230,21 +225,12 @@ class PdbridgeMcpTest(unittest.TestCase):
         tmp.cleanup()
 
 
-class McpSettingsTest(unittest.TestCase):
+class McpSettingsTest(SimTest):
     """`mcp` and `serve` take write_tools, tools.allow/deny, log.level, mcp.listen
     and mcp.auth_token from the layers every command uses: flag > environment >
     flash > default."""
 
     SECRET = "mcp-bearer-7c41e9"  # scripts/test.sh greps every step log for it
-
-    @classmethod
-    def setUpClass(cls):
-        cls.sim = Sim()
-        cls.bin = os.path.join(build_dir(), "pdbridge")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sim.stop()
 
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="pdb-mcpcfg-")
