@@ -11,8 +11,9 @@
  * (flag > environment > flash > default, the flags as given at start). A
  * reload that does not validate is logged and the running settings stay. The
  * poller and MQTT take the new settings at once (MQTT reconnects only when
- * its own settings changed); the MCP listeners, the tool gating and the
- * PagerDuty settings of the tools are fixed at start: restart for those.
+ * its own settings changed; a newly set mqtt.url starts them); the MCP
+ * listeners, the tool gating and the PagerDuty settings of the tools are
+ * fixed at start: restart for those.
  *
  * Start order: signals are taken before any thread exists, then the HTTPS
  * client, the pool, MCP, the poller and MQTT. Stop order: MCP closes (its
@@ -200,6 +201,23 @@ static enum pdb_rc mq_from(struct daemon *d, const struct cfg *c, struct pdb_err
 	return PDB_OK;
 }
 
+/* The poller and MQTT from snapshot @c, started. */
+static enum pdb_rc start_status(struct daemon *d, const struct cfg *c, struct pdb_err *err)
+{
+	struct status_conf sc;
+	struct watch_ids ids;
+	struct pd_conf pd;
+	enum pdb_rc rc = status_conf_from(d, c, &pd, &ids, &sc, err);
+
+	if (!rc)
+		rc = status_new(&sc, &d->st, err);
+	if (!rc)
+		rc = mq_from(d, c, err);
+	if (!rc)
+		status_start(d->st);
+	return rc;
+}
+
 /* SIGHUP: the settings again, from every layer; the running ones stay on any error. */
 static void on_hup(struct ev_loop *l, void *ud)
 {
@@ -208,6 +226,7 @@ static void on_hup(struct ev_loop *l, void *ud)
 	struct watch_ids ids;
 	struct pd_conf pd;
 	struct pdb_err err;
+	const char *url;
 	enum pdb_rc rc;
 
 	(void)l;
@@ -217,17 +236,25 @@ static void on_hup(struct ev_loop *l, void *ud)
 	rc = cfg_store_load(d->set.store, &d->set.doc, &err);
 	if (!rc)
 		rc = app_settings_build(&d->set, d->flags, d->n_flags, &err);
-	if (!rc)
-		app_apply_log_level(d->set.cfg);
-	if (!rc && d->st && !*cfg_str(d->set.cfg, CFG_MQTT_URL))
+	if (rc) {
+		LOG_ERROR("run", "reload failed, the running settings stay: %s",
+		          pdb_err_text(&err));
+		return;
+	}
+	app_apply_log_level(d->set.cfg);
+	url = cfg_str(d->set.cfg, CFG_MQTT_URL);
+	if (!d->st && *url)
+		rc = start_status(d, d->set.cfg, &err);
+	else if (d->st && !*url)
 		rc = pdb_err_set(&err, PDB_E_INVAL,
 		                 "mqtt.url was removed: restart to stop publishing");
-	if (!rc && d->st)
+	else if (d->st) {
 		rc = status_conf_from(d, d->set.cfg, &pd, &ids, &sc, &err);
-	if (!rc && d->st)
-		rc = status_reconfigure(d->st, &sc, &err);
-	if (!rc && d->st)
-		rc = mq_from(d, d->set.cfg, &err);
+		if (!rc)
+			rc = status_reconfigure(d->st, &sc, &err);
+		if (!rc)
+			rc = mq_from(d, d->set.cfg, &err);
+	}
 	if (rc)
 		LOG_ERROR("run", "reload failed, the running settings stay: %s",
 		          pdb_err_text(&err));
@@ -240,9 +267,6 @@ static enum pdb_rc start(struct daemon *d, const struct app_mcp_opts *mo,
 {
 	const struct cfg *mcp_cfg;
 	struct app_mcp_settings ms;
-	struct status_conf sc;
-	struct watch_ids ids;
-	struct pd_conf pd;
 	const struct cfg *c;
 	enum pdb_rc rc;
 
@@ -281,17 +305,10 @@ static enum pdb_rc start(struct daemon *d, const struct app_mcp_opts *mo,
 		LOG_INFO("run", "mcp.listen is unset: not serving MCP");
 	}
 	if (!*cfg_str(c, CFG_MQTT_URL)) {
-		LOG_INFO("run", "mqtt.url is unset: not polling status for MQTT");
+		LOG_INFO("run", "mqtt.url is unset: not publishing status (set it, then reload)");
 		return PDB_OK;
 	}
-	rc = status_conf_from(d, c, &pd, &ids, &sc, err);
-	if (!rc)
-		rc = status_new(&sc, &d->st, err);
-	if (!rc)
-		rc = mq_from(d, c, err);
-	if (!rc)
-		status_start(d->st);
-	return rc;
+	return start_status(d, c, err);
 }
 
 static void stop(struct daemon *d)

@@ -300,6 +300,21 @@ class DaemonTest(unittest.TestCase):
         self.assertTrue(payload_json(self.wait(sub, BASE + "/cmd/refresh/result",
                                                since=mark))["ok"])
 
+    def test_a_reload_starts_publishing_once_mqtt_url_is_set(self):
+        sub = self.subscribe()
+        d = self.start(PDBRIDGE_MCP_LISTEN="tcp://127.0.0.1:0", PDBRIDGE_MQTT_URL=None)
+        deadline = time.monotonic() + 10
+        while "not publishing status" not in d.stderr() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertIn("not publishing status", d.stderr())
+        p = subprocess.run([os.path.join(build_dir(), "pdbridge"), "config", "set", "mqtt.url",
+                            self.broker.url], env=self.env(), capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        d.send(signal.SIGHUP)
+        self.wait(sub, BASE + "/status", lambda m: m[1] == "online", timeout=10)
+        self.first_state(sub)
+
     def test_clean_stop_publishes_offline(self):
         sub = self.subscribe()
         d = self.start()
