@@ -755,6 +755,19 @@
 #define PDB_STATUS_EVENTS_MAX 20
 #endif
 
+/*
+ * Retained oncall/<id> topics (and their discovery configs) of an earlier
+ * run, seen while the poller does not yet know which policies are current
+ * (before the first good poll, or stale): cleared after the next good poll.
+ * More are dropped here; the broker sends them again on the next connect.
+ */
+#ifndef PDB_STATUS_LEFTOVERS_MAX
+#define PDB_STATUS_LEFTOVERS_MAX 32
+#endif
+#if PDB_STATUS_LEFTOVERS_MAX < 1 || PDB_STATUS_LEFTOVERS_MAX > 256
+#error "PDB_STATUS_LEFTOVERS_MAX out of range 1..256"
+#endif
+
 /* --- poll interval ---------------------------------------------------------- */
 
 /*

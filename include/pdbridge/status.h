@@ -22,6 +22,9 @@
  * only when write mode is on and a From address is set, otherwise it is
  * refused with the reason; results go to <base>/cmd/<verb>/result.
  * homeassistant/status = online republishes the discovery messages.
+ * A retained oncall/<id> topic (or its discovery config) of a policy not
+ * published now, left by an earlier run, is cleared once a good poll has
+ * said which policies are current.
  *
  * Threads: every function here is for the loop thread. PagerDuty calls run
  * on the pool; their results come back with ev_post().
@@ -91,8 +94,9 @@ enum pdb_rc status_reconfigure(struct status *s, const struct status_conf *c,
 
 /*
  * status_subscriptions: the topic filters the poller wants messages from
- * (its cmd/ topics, homeassistant/status when discovery is on). Borrowed
- * until the next status_reconfigure() or status_free().
+ * (its cmd/ topics, its own oncall/+ topics, and homeassistant/status and
+ * its node's sensor configs when discovery is on). Borrowed until the next
+ * status_reconfigure() or status_free().
  */
 const char *const *status_subscriptions(const struct status *s, size_t *n);
 

@@ -222,7 +222,7 @@ void status_on_message(struct status *s, const char *topic, const char *payload,
 	} else if (c->c.ha_discovery && !strcmp(topic, "homeassistant/status")) {
 		if (len == 6 && !memcmp(payload, "online", 6))
 			status__publish_all(s, true, true);
-	} else {
+	} else if (!status__leftover(s, topic, len)) {
 		LOG_DEBUG(STATUS_LOG, "a message on a topic that is not ours: ignored");
 	}
 }

@@ -136,6 +136,12 @@ struct status_shown {
 	size_t n;
 };
 
+/* cmd/refresh, cmd/ack, oncall/+, and with discovery homeassistant/status and .../+/config */
+#define STATUS_SUBS_MAX 5
+#if STATUS_SUBS_MAX > PDB_MQ_SUBS_MAX
+#error "PDB_MQ_SUBS_MAX must fit the status poller's subscriptions"
+#endif
+
 /* Settings, deep-copied into one block (freed with mem_free). */
 struct status_cfg {
 	struct status_conf c; /* strings and id lists point into this block */
@@ -143,7 +149,9 @@ struct status_cfg {
 	char node_ha[PDB_PD_ID_MAX];
 	char sub_refresh[PDB_MQ_TOPIC_MAX];
 	char sub_ack[PDB_MQ_TOPIC_MAX];
-	const char *subs[3];
+	char sub_oncall[PDB_MQ_TOPIC_MAX]; /* <base>/oncall/+: leftovers of earlier runs */
+	char sub_ha[PDB_MQ_TOPIC_MAX];     /* homeassistant/sensor/<node>/+/config: likewise */
+	const char *subs[STATUS_SUBS_MAX];
 	size_t n_subs;
 	unsigned gen;
 	unsigned watch_gen; /* goes up when the watch settings change */
@@ -179,6 +187,9 @@ struct status {
 	bool refresh_in_job;  /* ... and that poll is running */
 	struct status_stats stats;
 	struct buf out, scratch;
+	/* per-policy topics of an earlier run, seen before the truth was known */
+	char leftover[PDB_STATUS_LEFTOVERS_MAX][PDB_MQ_TOPIC_MAX];
+	size_t n_leftovers;
 
 	/* the job: one at a time; the loop touches these only when !busy */
 	bool busy;
@@ -225,6 +236,18 @@ enum pdb_rc status__publish(struct status *s, const char *topic, const char *pay
 
 /* status__names: the names of the current settings. */
 void status__names(const struct status *s, struct status_names *n);
+
+/*
+ * status__leftover: a message on @topic, if it is a per-policy topic of ours
+ * (<base>/oncall/<id>, or the oncall_<id> discovery config): one with a
+ * payload for a policy we do not publish is left by an earlier run and is
+ * cleared, now or (while the current policies are not known) after the next
+ * good poll. Returns false when @topic is no such topic.
+ */
+bool status__leftover(struct status *s, const char *topic, size_t len);
+
+/* status__clear_leftovers: after a good poll, clear those remembered that are still not current. */
+void status__clear_leftovers(struct status *s);
 
 /* --- status_poll.c ------------------------------------------------------------ */
 

@@ -208,10 +208,15 @@ static enum pdb_rc cfg_new(const struct status_conf *c, struct status_cfg **out,
 	}
 	snprintf(d->sub_refresh, sizeof(d->sub_refresh), "%s/cmd/refresh", d->c.topic_base);
 	snprintf(d->sub_ack, sizeof(d->sub_ack), "%s/cmd/ack", d->c.topic_base);
+	snprintf(d->sub_oncall, sizeof(d->sub_oncall), "%s/oncall/+", d->c.topic_base);
+	snprintf(d->sub_ha, sizeof(d->sub_ha), "homeassistant/sensor/%s/+/config", d->node_ha);
 	d->subs[d->n_subs++] = d->sub_refresh;
 	d->subs[d->n_subs++] = d->sub_ack;
-	if (d->c.ha_discovery)
+	d->subs[d->n_subs++] = d->sub_oncall;
+	if (d->c.ha_discovery) {
 		d->subs[d->n_subs++] = "homeassistant/status";
+		d->subs[d->n_subs++] = d->sub_ha;
+	}
 	*out = d;
 	return PDB_OK;
 }
@@ -501,6 +506,7 @@ void status__poll_done(struct status *s, const struct status_result *r)
 		status_snap_from(s->next, r);
 		status__apply(s, s->next, r->watch_gen == s->last_watch_gen);
 		s->last_watch_gen = r->watch_gen;
+		status__clear_leftovers(s);
 	}
 	if (s->refresh_in_job) {
 		s->refresh_in_job = false;

@@ -18,6 +18,13 @@
  * any more, discovery switched off) gets an empty retained payload, which
  * clears it on the broker. A publish the callback refuses leaves the slot as
  * it was, so the next poll or status_republish() tries again.
+ *
+ * A policy's topics left on the broker by an earlier run (other watch
+ * settings, a policy deleted while we were down) have no slot: the poller
+ * subscribes to its own per-policy topics, so the broker hands them over on
+ * connect, and any with a payload for a policy without slots is cleared the
+ * same way. Only once a good poll says which policies are current: before
+ * that (and while stale) they are remembered, a bounded few.
  */
 #include "status_int.h"
 
@@ -322,4 +329,113 @@ void status__forget_topics(struct status *s)
 		s->slot[i].present = false;
 	}
 	memset(s->pol_ep, 0, sizeof(s->pol_ep));
+}
+
+/* --- leftovers of earlier runs ------------------------------------------------------- */
+
+/* The fixed discovery entity "oncall_me": never a policy's, whatever its component. */
+#define ONCALL_ME "me"
+
+/*
+ * The policy id in @topic (*@n its length) when @topic is <base>/oncall/<id>
+ * or, with discovery on, homeassistant/sensor/<node>/oncall_<id>/config;
+ * NULL for any other topic, the other discovery objects of the node included.
+ */
+static const char *policy_in(const struct status *s, const char *topic, size_t *n)
+{
+	static const char ha_pre[] = "homeassistant/sensor/", ha_suf[] = "/config";
+	struct status_names nm;
+	size_t bl, nl, tl = strlen(topic);
+	const char *id = NULL;
+
+	status__names(s, &nm);
+	bl = strlen(nm.base);
+	nl = strlen(nm.node);
+	if (!strncmp(topic, nm.base, bl) && !strncmp(topic + bl, "/oncall/", 8)) {
+		id = topic + bl + 8;
+		*n = tl - bl - 8;
+	} else if (s->cfg->c.ha_discovery && !strncmp(topic, ha_pre, sizeof(ha_pre) - 1) &&
+	           !strncmp(topic + sizeof(ha_pre) - 1, nm.node, nl) &&
+	           !strncmp(topic + sizeof(ha_pre) - 1 + nl, "/oncall_", 8) &&
+	           tl > sizeof(ha_suf) - 1 && !strcmp(topic + tl - (sizeof(ha_suf) - 1), ha_suf)) {
+		id = topic + sizeof(ha_pre) - 1 + nl + 8;
+		if (id > topic + tl - (sizeof(ha_suf) - 1))
+			return NULL; /* the prefix and the suffix overlap */
+		*n = (size_t)(topic + tl - (sizeof(ha_suf) - 1) - id);
+		if (*n == sizeof(ONCALL_ME) - 1 && !memcmp(id, ONCALL_ME, *n))
+			return NULL;
+	}
+	if (!id || !*n || memchr(id, '/', *n))
+		return NULL;
+	return id;
+}
+
+/* A policy we publish (or are about to: it has its slots), so its topics are ours. */
+static bool publishing(const struct status *s, const char *id, size_t n)
+{
+	int p;
+
+	for (p = 0; p < PDB_STATUS_POLICIES_MAX; p++)
+		if (strlen(s->pol_ep[p]) == n && !memcmp(s->pol_ep[p], id, n))
+			return true;
+	return false;
+}
+
+static void clear_leftover(struct status *s, const char *topic)
+{
+	if (status__publish(s, topic, "", 0, true))
+		LOG_DEBUG(STATUS_LOG,
+		          "not cleared (broker away), seen again on the next connect: %s", topic);
+	else
+		LOG_INFO(STATUS_LOG, "cleared a retained on-call topic left by an earlier run: %s",
+		         topic);
+}
+
+static void remember_leftover(struct status *s, const char *topic)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_leftovers; i++)
+		if (!strcmp(s->leftover[i], topic))
+			return;
+	if (s->n_leftovers == PDB_STATUS_LEFTOVERS_MAX || strlen(topic) >= sizeof(s->leftover[0])) {
+		LOG_DEBUG(STATUS_LOG, "no room to remember %s: seen again on the next connect",
+		          topic);
+		return;
+	}
+	memcpy(s->leftover[s->n_leftovers++], topic, strlen(topic) + 1);
+}
+
+bool status__leftover(struct status *s, const char *topic, size_t len)
+{
+	size_t n;
+	const char *id = policy_in(s, topic, &n);
+
+	if (!id)
+		return false;
+	/* our own publishes come back here: a current policy, or a clear */
+	if (!len || publishing(s, id, n))
+		return true;
+	/* stale or nothing polled yet: which policies are current is not known */
+	if (!s->cur->valid || s->cur->stale)
+		remember_leftover(s, topic);
+	else
+		clear_leftover(s, topic);
+	return true;
+}
+
+void status__clear_leftovers(struct status *s)
+{
+	const char *id;
+	size_t i, n;
+
+	if (!s->cur->valid || s->cur->stale)
+		return;
+	/* the settings may have changed since: a topic no longer ours is dropped */
+	for (i = 0; i < s->n_leftovers; i++) {
+		id = policy_in(s, s->leftover[i], &n);
+		if (id && !publishing(s, id, n))
+			clear_leftover(s, s->leftover[i]);
+	}
+	s->n_leftovers = 0;
 }

@@ -345,6 +345,28 @@ class DaemonTest(unittest.TestCase):
         self.wait(sub, BASE + "/state/level", lambda m: m[1] == first["level"], timeout=5,
                   since=mark)
 
+    def test_a_policy_left_by_an_earlier_run_is_cleared(self):
+        left = BASE + "/oncall/PLEFTOVER"
+        publish(self.broker, left, json.dumps({"id": "PLEFTOVER", "stale": False}), retain=True)
+        sub = self.subscribe(BASE + "/#")
+        self.assertTrue(self.wait(sub, left, timeout=5)[2], "the leftover is not retained")
+        mark = len(sub.messages())
+        self.start()
+        policies = {o["policy_id"] for o in self.first_state(sub)["oncall"]}
+        self.assertTrue(policies)
+        self.wait(sub, left, lambda m: m[1] == "", timeout=10, since=mark)
+        # A display that connects now sees the real policies, and no leftover.
+        late = self.subscribe(BASE + "/oncall/+")
+        for p in policies:
+            real = self.wait(late, BASE + "/oncall/" + p, timeout=5)
+            self.assertTrue(real[2] and json.loads(real[1])["stale"] is False, real)
+        time.sleep(1)
+        self.assertEqual([m for m in late.messages() if m[0] == left], [])
+        self.assertTrue(all(m[1] for m in late.messages()), late.messages())
+        late.stop()
+        self.assertIn("cleared a retained on-call topic left by an earlier run: " + left,
+                      self.daemons[0].stderr())
+
     def test_home_assistant_discovery_after_a_reload(self):
         sub = self.subscribe()
         d = self.start()

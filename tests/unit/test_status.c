@@ -461,10 +461,12 @@ static void t_ha_discovery(void)
 
 	T_CHECK(fx_open(&f, false, NULL, true));
 	subs = status_subscriptions(f.s, &nsubs);
-	T_EQ_INT(nsubs, 3);
+	T_EQ_INT(nsubs, 5);
 	T_EQ_STR(subs[0], BASE "/cmd/refresh");
 	T_EQ_STR(subs[1], BASE "/cmd/ack");
-	T_EQ_STR(subs[2], "homeassistant/status");
+	T_EQ_STR(subs[2], BASE "/oncall/+");
+	T_EQ_STR(subs[3], "homeassistant/status");
+	T_EQ_STR(subs[4], "homeassistant/sensor/desk_local/+/config");
 	base_result(f.r, 0);
 	poll_ok(&f);
 	for (i = 0; i < sizeof(topics) / sizeof(topics[0]); i++) {
@@ -500,7 +502,8 @@ static void t_ha_discovery(void)
 		T_EQ_INT(find(topics[0])->len, 0);
 		T_EQ_INT(find(topics[4])->len, 0);
 		subs = status_subscriptions(f.s, &nsubs);
-		T_EQ_INT(nsubs, 2);
+		T_EQ_INT(nsubs, 3);
+		T_EQ_STR(subs[2], BASE "/oncall/+");
 	}
 	fx_close(&f);
 }
@@ -781,6 +784,177 @@ static void t_policy_cap(void)
 	fx_close(&f);
 }
 
+/* --- leftovers of earlier runs ----------------------------------------------------- */
+
+#define OLD_PAYLOAD "{\"id\":\"POLD\",\"stale\":false}"
+
+static void retained(struct fx *f, const char *topic)
+{
+	status_on_message(f->s, topic, OLD_PAYLOAD, strlen(OLD_PAYLOAD));
+}
+
+/* An empty retained message on @topic was published, once. */
+static bool cleared(const char *topic)
+{
+	const struct msg *m = find(topic);
+
+	return count(topic) == 1 && m->len == 0 && m->retain;
+}
+
+/* Every message published so far comes back, as the broker does: nothing is published. */
+static void echo_all(struct fx *f)
+{
+	static struct msg back[MSGS_MAX];
+	size_t i, n = n_msgs;
+
+	memcpy(back, msgs, n * sizeof(back[0]));
+	n_msgs = 0;
+	for (i = 0; i < n; i++)
+		status_on_message(f->s, back[i].topic, back[i].payload, back[i].len);
+	T_EQ_INT(n_msgs, 0);
+}
+
+static void t_leftover_before_first_poll(void)
+{
+	struct fx f;
+
+	T_CHECK(fx_open(&f, false, NULL, false));
+	n_msgs = 0;
+	retained(&f, BASE "/oncall/POLD");
+	retained(&f, BASE "/oncall/POLD"); /* a reconnect: the same one again */
+	retained(&f, BASE "/oncall/EP1");  /* current after the poll: ours to keep */
+	T_EQ_INT(n_msgs, 0);               /* which policies are current is not known yet */
+	base_result(f.r, 0);
+	poll_ok(&f);
+	T_CHECK(cleared(BASE "/oncall/POLD"));
+	T_EQ_INT(count(BASE "/oncall/EP1"), 1);
+	T_CHECK(has(find(BASE "/oncall/EP1"), "Alice"));
+	echo_all(&f);
+	poll_ok(&f); /* remembered ones are cleared once */
+	T_EQ_INT(n_msgs, 0);
+	fx_close(&f);
+}
+
+static void t_leftover_after_first_poll(void)
+{
+	struct fx f;
+
+	T_CHECK(fx_open(&f, false, NULL, false));
+	base_result(f.r, 1);
+	poll_ok(&f);
+	echo_all(&f); /* our own topics, current ones included */
+	retained(&f, BASE "/oncall/POLD");
+	T_EQ_INT(n_msgs, 1);
+	T_CHECK(cleared(BASE "/oncall/POLD"));
+	echo_all(&f); /* the clear comes back empty */
+	n_msgs = 0;
+	retained(&f, BASE "/oncall/EP1"); /* a current id */
+	status_on_message(f.s, BASE "/oncall/PGONE", "", 0);
+	status_on_message(f.s, BASE "/oncall/", "x", 1);
+	status_on_message(f.s, BASE "/oncall/A/B", "x", 1);
+	status_on_message(f.s, "pdbridge/other/oncall/POLD", "x", 1);
+	T_EQ_INT(n_msgs, 0);
+	/* a policy that goes away is cleared by the poll, and that echo is ignored */
+	base_result(f.r, 1);
+	f.r->pd.oncalls[0].ep_id[2] = '2';
+	poll_ok(&f);
+	T_EQ_INT(find(BASE "/oncall/EP1")->len, 0);
+	echo_all(&f);
+	fx_close(&f);
+}
+
+static void t_leftover_while_stale(void)
+{
+	struct fx f;
+
+	T_CHECK(fx_open(&f, false, NULL, false));
+	poll_fail(&f);
+	poll_fail(&f);
+	poll_fail(&f); /* stale before any good poll */
+	n_msgs = 0;
+	retained(&f, BASE "/oncall/POLD");
+	T_EQ_INT(n_msgs, 0);
+	base_result(f.r, 0);
+	poll_ok(&f);
+	T_CHECK(cleared(BASE "/oncall/POLD"));
+	poll_fail(&f);
+	poll_fail(&f);
+	poll_fail(&f); /* stale after good polls */
+	n_msgs = 0;
+	retained(&f, BASE "/oncall/PSTALE");
+	T_EQ_INT(n_msgs, 0);
+	poll_ok(&f);
+	T_CHECK(cleared(BASE "/oncall/PSTALE"));
+	fx_close(&f);
+}
+
+static void t_leftover_bound(void)
+{
+	struct fx f;
+	char topic[PDB_MQ_TOPIC_MAX];
+	size_t i, n = 0;
+
+	T_CHECK(fx_open(&f, false, NULL, false));
+	for (i = 0; i < PDB_STATUS_LEFTOVERS_MAX + 5; i++) {
+		snprintf(topic, sizeof(topic), BASE "/oncall/POLD%zu", i);
+		retained(&f, topic);
+	}
+	T_EQ_INT(f.s->n_leftovers, PDB_STATUS_LEFTOVERS_MAX);
+	base_result(f.r, 0);
+	poll_ok(&f);
+	for (i = 0; i < n_msgs; i++)
+		n += !strncmp(msgs[i].topic, BASE "/oncall/POLD", strlen(BASE "/oncall/POLD")) &&
+		     msgs[i].len == 0;
+	T_EQ_INT(n, PDB_STATUS_LEFTOVERS_MAX);
+	T_EQ_INT(f.s->n_leftovers, 0);
+	fx_close(&f);
+}
+
+static void t_leftover_discovery(void)
+{
+	static const char *const not_leftovers[] = {
+	    "homeassistant/sensor/desk_local/level/config",
+	    "homeassistant/sensor/desk_local/triggered/config",
+	    "homeassistant/sensor/desk_local/acknowledged/config",
+	    "homeassistant/sensor/desk_local/oncall_me/config",
+	    "homeassistant/binary_sensor/desk_local/oncall_me/config",
+	    "homeassistant/sensor/other_node/oncall_POLD/config",
+	    "homeassistant/sensor/desk_local/oncall_/config",
+	};
+	struct fx f;
+	size_t i;
+
+	T_CHECK(fx_open(&f, false, NULL, true));
+	n_msgs = 0;
+	retained(&f, "homeassistant/sensor/desk_local/oncall_POLD/config");
+	for (i = 0; i < sizeof(not_leftovers) / sizeof(not_leftovers[0]); i++)
+		retained(&f, not_leftovers[i]);
+	T_EQ_INT(n_msgs, 0);
+	base_result(f.r, 0);
+	poll_ok(&f);
+	T_CHECK(cleared("homeassistant/sensor/desk_local/oncall_POLD/config"));
+	for (i = 0; i < n_msgs; i++)
+		T_CHECK(msgs[i].len > 0 || strstr(msgs[i].topic, "POLD"));
+	echo_all(&f);
+	retained(&f, "homeassistant/sensor/desk_local/oncall_PNEW/config");
+	T_CHECK(cleared("homeassistant/sensor/desk_local/oncall_PNEW/config"));
+	n_msgs = 0;
+	retained(&f, "homeassistant/sensor/desk_local/oncall_EP1/config"); /* current */
+	for (i = 0; i < sizeof(not_leftovers) / sizeof(not_leftovers[0]); i++)
+		retained(&f, not_leftovers[i]);
+	T_EQ_INT(n_msgs, 0);
+	fx_close(&f);
+
+	/* discovery off: its topics are not ours to clear */
+	T_CHECK(fx_open(&f, false, NULL, false));
+	base_result(f.r, 0);
+	poll_ok(&f);
+	n_msgs = 0;
+	retained(&f, "homeassistant/sensor/desk_local/oncall_POLD/config");
+	T_EQ_INT(n_msgs, 0);
+	fx_close(&f);
+}
+
 static const struct t_case cases[] = {
     {"level_rules", t_level_rules},
     {"first_poll_then_quiet", t_first_poll_then_quiet},
@@ -799,6 +973,11 @@ static const struct t_case cases[] = {
     {"watch_change_quiet", t_watch_change_quiet},
     {"out_of_memory", t_out_of_memory},
     {"policy_cap", t_policy_cap},
+    {"leftover_before_first_poll", t_leftover_before_first_poll},
+    {"leftover_after_first_poll", t_leftover_after_first_poll},
+    {"leftover_while_stale", t_leftover_while_stale},
+    {"leftover_bound", t_leftover_bound},
+    {"leftover_discovery", t_leftover_discovery},
 };
 
 T_MAIN(cases)
