@@ -660,9 +660,19 @@
 #define PDB_MQ_OUTBOX_MAX 256
 #endif
 
-/* Arrived messages waiting for the loop thread (commands are rare and small). */
+/*
+ * Arrived messages waiting for the loop thread, by count and by bytes. Besides
+ * the rare, small commands, every connect brings back the poller's own
+ * retained topics it subscribes to (on-call and discovery, two per policy,
+ * PDB_STATUS_POLICIES_MAX) and any left by an earlier run: a command must not
+ * be crowded out by that burst. The byte bound keeps a broker that sends
+ * large messages to a fixed share of the heap.
+ */
 #ifndef PDB_MQ_INBOX_MAX
-#define PDB_MQ_INBOX_MAX 32
+#define PDB_MQ_INBOX_MAX 128
+#endif
+#ifndef PDB_MQ_INBOX_BYTES_MAX
+#define PDB_MQ_INBOX_BYTES_MAX (1024u * 1024u)
 #endif
 
 /* Largest message either way: the state JSON with its bounded lists fits. */
@@ -724,6 +734,9 @@
 #endif
 #if PDB_MQ_MSG_MAX > PDB_ALLOC_MAX / 4
 #error "PDB_MQ_MSG_MAX too large for the heap funnel"
+#endif
+#if PDB_MQ_INBOX_BYTES_MAX < 2u * PDB_MQ_MSG_MAX || PDB_MQ_INBOX_BYTES_MAX > PDB_HEAP_HARD_LIMIT / 8
+#error "PDB_MQ_INBOX_BYTES_MAX must hold two of the largest messages and stay a small share of the heap"
 #endif
 
 /* --- status: the poller -------------------------------------------------- */

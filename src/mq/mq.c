@@ -359,6 +359,7 @@ void mq_drain(struct mq *m)
 			q = m->in.q[m->in.head];
 			m->in.head = (m->in.head + 1) % PDB_MQ_INBOX_MAX;
 			m->in.n--;
+			m->in.bytes -= strlen(q->topic) + q->len;
 		}
 		mq_unlock();
 		if (!q)

@@ -155,7 +155,7 @@ int mq_cb_arrived(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
 	if (!m)
 		goto out;
 	if (m->in.n >= PDB_MQ_INBOX_MAX || tlen > PDB_MQ_TOPIC_MAX || plen > PDB_MQ_MSG_MAX ||
-	    memchr(topic, 0, tlen)) {
+	    m->in.bytes + tlen + plen > PDB_MQ_INBOX_BYTES_MAX || memchr(topic, 0, tlen)) {
 		m->in.dropped++;
 		goto out;
 	}
@@ -173,6 +173,7 @@ int mq_cb_arrived(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
 	q->len = plen;
 	m->in.q[(m->in.head + m->in.n) % PDB_MQ_INBOX_MAX] = q;
 	m->in.n++;
+	m->in.bytes += tlen + plen;
 	wake(m);
 out:
 	mq_unlock();
@@ -287,4 +288,5 @@ void mq_inbox_clear(struct mq *m)
 		m->in.head = (m->in.head + 1) % PDB_MQ_INBOX_MAX;
 		m->in.n--;
 	}
+	m->in.bytes = 0;
 }

@@ -81,6 +81,7 @@ struct mq {
 		bool stop_done; /* the "offline" of mq_free or the disconnect completed */
 		struct mq_msg *q[PDB_MQ_INBOX_MAX];
 		size_t head, n;
+		size_t bytes; /* topics and payloads queued, at most PDB_MQ_INBOX_BYTES_MAX */
 	} in;
 };
 

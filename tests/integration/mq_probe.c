@@ -12,6 +12,7 @@
  *   pub TOPIC RETAIN PAYLOAD     (RETAIN 0|1, QoS 1; PAYLOAD is the rest of the line)
  *   big TOPIC BYTES              (one QoS 1 publish of BYTES 'x's)
  *   burst N TOPIC BYTES          (N QoS 1 publishes back to back)
+ *   block MS                     (hold the loop thread, so arrivals queue up)
  *   stats
  * Every event is one JSON line on stdout: {"event":"connect","connects":N},
  * {"event":"message",...}, {"event":"pub","rc":...}, {"event":"burst",...},
@@ -28,6 +29,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -168,6 +170,12 @@ static void command(struct probe *p, char *line)
 		cJSON_AddNumberToObject(o, "other", (double)other);
 		add_stats(o, p->mq);
 		emit(o);
+	} else if (!strcmp(arg[0], "block") && arg[1]) {
+		struct timespec ts = {.tv_sec = strtol(arg[1], NULL, 10) / 1000,
+		                      .tv_nsec = strtol(arg[1], NULL, 10) % 1000 * 1000000L};
+
+		nanosleep(&ts, NULL);
+		emit(event("block"));
 	} else if (!strcmp(arg[0], "stats")) {
 		cJSON *o = event("stats");
 		struct mem_stats ms;

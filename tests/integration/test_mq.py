@@ -252,6 +252,30 @@ class MqTest(unittest.TestCase):
         self.assertEqual((st["received"], st["dropped"]), (1, 2), st)
         self.stop_clean(p)
 
+    def test_the_inbox_is_bounded_by_count_and_bytes(self):
+        p = self.probe("--sub", "pdbridge/cmd/#")
+        self.assertIsNotNone(p.connected(), p.stderr)
+        p.send("block 6000")  # the loop is busy: arrivals wait in the inbox
+        for i in range(24):  # 24 x 64 KiB: more than the 1 MiB byte bound
+            publish(self.broker, "pdbridge/cmd/b%d" % i, "z" * (64 * 1024))
+        blocks = lambda n: lambda e: sum(x["event"] == "block" for x in p.events) >= n  # noqa: E731
+        self.assertIsNotNone(p.wait(blocks(1), 20))
+        time.sleep(1)
+        st = p.command("stats", "stats")
+        self.assertEqual(st["received"] + st["dropped"], 24, st)
+        self.assertTrue(8 <= st["received"] < 16, st)  # PDB_MQ_INBOX_BYTES_MAX / 64 KiB
+        p.send("block 3000")
+        # 160 small ones from one mosquitto_pub (-l: a message a line): the count bound
+        subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(self.broker.port), "-q",
+                        "1", "-t", "pdbridge/cmd/s", "-l"], input="s\n" * 160, text=True,
+                       check=True, timeout=20)
+        self.assertIsNotNone(p.wait(blocks(2), 30))
+        time.sleep(1)
+        st2 = p.command("stats", "stats")
+        self.assertEqual(st2["received"] - st["received"], 128, st2)
+        self.assertEqual(st2["dropped"] - st["dropped"], 32, st2)
+        self.stop_clean(p)
+
     def test_stop_with_a_hung_broker_keeps_its_deadline(self):
         broker = Broker()
         try:
