@@ -736,7 +736,8 @@
 #error "PDB_MQ_MSG_MAX too large for the heap funnel"
 #endif
 #if PDB_MQ_INBOX_BYTES_MAX < 2u * PDB_MQ_MSG_MAX || PDB_MQ_INBOX_BYTES_MAX > PDB_HEAP_HARD_LIMIT / 8
-#error "PDB_MQ_INBOX_BYTES_MAX must hold two of the largest messages and stay a small share of the heap"
+#error \
+    "PDB_MQ_INBOX_BYTES_MAX must hold two of the largest messages and stay a small share of the heap"
 #endif
 
 /* --- status: the poller -------------------------------------------------- */
