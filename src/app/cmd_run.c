@@ -182,23 +182,33 @@ static enum pdb_rc mq_from(struct daemon *d, const struct cfg *c, struct pdb_err
 	              mc.client_id, mc.will_topic);
 	for (i = 0; i < mc.n_subs && at > 0 && (size_t)at < sizeof(key); i++)
 		at += snprintf(key + at, sizeof(key) - (size_t)at, "\n%s", mc.subs[i]);
-	if (d->mq && !strcmp(key, d->mq_key))
+	if (d->mq && !strcmp(key, d->mq_key)) {
+		memset(key, 0, sizeof(key));
 		return PDB_OK;
+	}
 	mc.username = *mc.username ? mc.username : NULL;
 	mc.password = *password ? password : NULL;
+	/*
+	 * Checked before the old client goes; the old one says "offline" and
+	 * disconnects before the new one connects, so two clients never share
+	 * the client id (the broker would throw one out, will and all).
+	 */
 	rc = mq_new(&mc, &next, err);
-	if (!rc)
+	if (!rc) {
+		mq_free(d->mq);
+		d->mq = next;
+		memcpy(d->mq_key, key, sizeof(key));
 		rc = mq_start(next, err);
-	if (rc) {
-		mq_free(next);
-		return rc;
 	}
-	mq_free(d->mq); /* the old connection says "offline" first */
-	d->mq = next;
-	memcpy(d->mq_key, key, sizeof(key));
+	if (rc && d->mq == next) { /* paho would not start: none, and the next reload tries */
+		mq_free(next);
+		d->mq = NULL;
+		memset(d->mq_key, 0, sizeof(d->mq_key));
+	}
 	memset(key, 0, sizeof(key));
-	LOG_INFO("run", "publishing to MQTT under %s/ as client %s", d->base, d->client_id);
-	return PDB_OK;
+	if (!rc)
+		LOG_INFO("run", "publishing to MQTT under %s/ as client %s", d->base, d->client_id);
+	return rc;
 }
 
 /* The poller and MQTT from snapshot @c, started. */
