@@ -4,16 +4,30 @@
 # static paho.mqtt.c archives shipped in Debian's libpaho-mqtt-dev binary package. Versions and
 # sha256 sums are pinned in scripts/deps.lock and everything is fetched from Debian's archive
 # through a private apt configuration, so the system's apt setup is left alone and no
-# third-party code ever enters the repository. All of it lives in an ignored cache
-# (${PDB_DEPS_DIR:-<repo>/.deps}): sources are fetched and unpacked once, each triplet gets its
+# third-party code ever enters the repository. All of it lives in a cache outside the clone,
+# ${PDB_DEPS_DIR:-~/.cache/pdbridge/deps-<hash of deps.lock>}, which <repo>/.deps (ignored)
+# links to, so a fresh clone on a warm machine finds every build of the same pinned inputs
+# and a cold machine still builds everything. Sources are fetched and unpacked once, each triplet gets its
 # own build trees and prefix, and a stamp per triplet and dependency (a hash of its lock line
 # and build flags) lets a rerun skip everything that has not changed.
 # Usage: scripts/deps.sh [TRIPLET...]   (default: all four supported triplets)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-cache=${PDB_DEPS_DIR:-$(dirname "$here")/.deps}
 lock_file=$here/deps.lock
+# default_cache: the cache keyed by the lock's hash, with <repo>/.deps made (or re-pointed)
+# as a link to it; a real <repo>/.deps directory left by an older checkout is used as it is.
+default_cache() {
+  local link key dir
+  link=$(dirname "$here")/.deps
+  if [[ -d $link && ! -L $link ]]; then echo "$link"; return 0; fi
+  key=$(sha256sum "$lock_file" | cut -c1-16)
+  dir=${XDG_CACHE_HOME:-$HOME/.cache}/pdbridge/deps-$key
+  mkdir -p "$dir"
+  ln -sfn "$dir" "$link"
+  echo "$dir"
+}
+cache=${PDB_DEPS_DIR:-$(default_cache)}
 dl=$cache/src/dl
 cflags="-Os -ffunction-sections -fdata-sections"
 jobs=2
@@ -121,8 +135,14 @@ pinned_or_die() { # PACKAGE VERSION AVAILABLE-VERSIONS...
 }
 
 # unpack NAME: fetches the pinned Debian source package once, checks the orig tarball against
-# the lock, and unpacks it with Debian's patches applied. Sets src.
+# the lock, and unpacks it with Debian's patches applied. Sets src. The sources and the apt
+# lists are shared by every triplet: one deps.sh at a time touches them (lock fd 9).
 unpack() {
+  flock 9
+  unpack_unlocked "$@"
+  flock -u 9
+}
+unpack_unlocked() {
   local name=$1 p=${pkg[$1]} v=${ver[$1]} dsc orig
   src=$cache/src/$p-$v
   dsc=$dl/${p}_${v#*:}.dsc
@@ -152,6 +172,11 @@ prepare_source() {
 
 # fetch_deb ARCH: fetches and checks the pinned paho binary package. Sets deb.
 fetch_deb() {
+  flock 9
+  fetch_deb_unlocked "$@"
+  flock -u 9
+}
+fetch_deb_unlocked() {
   local key=paho:$1 p v
   p=${pkg[$key]} v=${ver[$key]}
   deb=$dl/${p}_${v#*:}_$1.deb
@@ -287,12 +312,14 @@ triplets=("$@")
 for t in "${triplets[@]}"; do debian_arch "$t" >/dev/null; done
 build=$(gcc -dumpmachine)
 
+# One lock per triplet, so a build for one board never waits for another board's.
 mkdir -p "$cache"
-exec 9>"$cache/.lock"
-flock -n 9 || { say "waiting for another deps.sh using $cache"; flock 9; }
+exec 9>"$cache/.lock-sources"
 export PKG_CONFIG=pkg-config PKG_CONFIG_PATH=
 begin=$SECONDS
 for t in "${triplets[@]}"; do
+  exec 8>"$cache/.lock-$t"
+  flock -n 8 || { say "waiting for another deps.sh building $t"; flock 8; }
   arch=$(debian_arch "$t")
   prefix=$cache/$t
   export PKG_CONFIG_LIBDIR=$prefix/lib/pkgconfig
@@ -302,5 +329,6 @@ for t in "${triplets[@]}"; do
   for dep in "${deps[@]}"; do build_one "$dep"; done
   rm -rf "${prefix:?}/bin" "$prefix/share" "$prefix"/lib/*.la
   write_versions
+  exec 8>&-
 done
 say "done (${triplets[*]}) in $((SECONDS - begin)) s"
