@@ -53,6 +53,29 @@ struct status;
 typedef enum pdb_rc (*status_publish_fn)(void *ud, const char *topic, const char *payload,
                                          size_t len, int qos, bool retain);
 
+/*
+ * What a view on the board itself (the board page, the lamps) is told after
+ * every poll, good or failed, and after every acknowledgement: the same state
+ * the MQTT state topic carries, plus what a lamp or a buzzer needs without
+ * parsing it. Everything is borrowed for the call only.
+ */
+struct status_view {
+	uint64_t seq;          /* of the state; goes up only when its content changes */
+	bool changed;          /* the content changed with this call */
+	bool valid;            /* a good poll has been seen */
+	bool stale;            /* poll.stale_after failed polls in a row: level "unknown" */
+	const char *level;     /* "ok", "acked", "triggered" or "unknown" */
+	int64_t ts_ms;         /* wall clock of the last content change */
+	int64_t last_good_ms;  /* wall clock of the last good poll; 0: none yet */
+	unsigned triggered;    /* open incidents, counted by PagerDuty */
+	unsigned acknowledged; /* likewise */
+	bool triggered_high;   /* a shown triggered incident has high urgency */
+	unsigned new_triggered; /* shown triggered incidents that were not triggered before */
+	const char *state_json; /* the state topic's payload (with seq and ts) */
+	size_t state_len;
+};
+typedef void (*status_view_fn)(void *ud, const struct status_view *v);
+
 /* Settings. Everything is copied by status_new() / status_reconfigure(). */
 struct status_conf {
 	struct ev_loop *loop;      /* borrowed for the life of the poller */
@@ -67,6 +90,8 @@ struct status_conf {
 	bool write;                /* cmd/ack may write (also needs pd->from_email) */
 	status_publish_fn publish; /* required */
 	void *publish_ud;
+	status_view_fn on_view; /* optional: the board page, the lamps */
+	void *view_ud;
 };
 
 /**
@@ -102,6 +127,17 @@ const char *const *status_subscriptions(const struct status *s, size_t *n);
 
 /* status_on_message: a message on one of status_subscriptions(). */
 void status_on_message(struct status *s, const char *topic, const char *payload, size_t len);
+
+/**
+ * status_ack: acknowledge the triggered incidents shown at @seq that are still
+ * triggered, exactly as <base>/cmd/ack {"seq":@seq} does (the button's path);
+ * @source names the asker in the log ("button"). The result is published on
+ * <base>/cmd/ack/result either way. Returns PDB_OK when the acknowledgement
+ * was started, else PDB_E_DENIED (write mode off, no From address, unknown
+ * seq, nothing to acknowledge) or PDB_E_BUSY-like PDB_E_DENIED (one running)
+ * with the reason in @err.
+ */
+enum pdb_rc status_ack(struct status *s, uint64_t seq, const char *source, struct pdb_err *err);
 
 /*
  * status_republish: publish every retained topic of the current state

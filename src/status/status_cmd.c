@@ -154,56 +154,63 @@ static bool triggered_now(const struct status *s, const char *id)
 	return false;
 }
 
-static void cmd_ack(struct status *s, const char *payload, size_t len)
+/*
+ * Start acknowledging what was shown at @seq (@have: a seq was given at all).
+ * Every refusal is published as the result and returned with its reason.
+ */
+static enum pdb_rc start_ack(struct status *s, bool have, uint64_t seq, const char *source,
+                             struct pdb_err *err)
 {
 	const struct status_shown *sh;
-	char why[PDB_ERRMSG_MAX];
-	uint64_t seq = 0;
-	bool have = parse_seq(payload, len, &seq);
 	const char *from = s->cfg->pd.from_email;
 	size_t i;
 
-	if (!s->cfg->c.write) {
-		ack_result(s, have, seq, ERR_WRITE_OFF);
-		return;
+	if (!s->cfg->c.write)
+		pdb_err_set(err, PDB_E_DENIED, ERR_WRITE_OFF);
+	else if (!from || !*from)
+		pdb_err_set(err, PDB_E_DENIED, ERR_NO_FROM);
+	else if (!have)
+		pdb_err_set(err, PDB_E_INVAL, ERR_PAYLOAD);
+	else if (s->ack_pending || (s->busy && s->kind == JOB_ACK))
+		pdb_err_set(err, PDB_E_DENIED, ERR_BUSY);
+	else if ((sh = &s->shown[seq % PDB_STATUS_ACK_SEQS])->seq != seq)
+		pdb_err_set(err, PDB_E_DENIED,
+		            "seq %llu is unknown or too old: the current seq is %llu (the last %d "
+		            "are kept)",
+		            (unsigned long long)seq, (unsigned long long)s->cur->seq,
+		            PDB_STATUS_ACK_SEQS);
+	else {
+		s->n_ack = 0;
+		memset(s->ack_done, 0, sizeof(s->ack_done));
+		for (i = 0; i < sh->n; i++)
+			if (triggered_now(s, sh->ids[i]))
+				memcpy(s->ack_ids[s->n_ack++], sh->ids[i], PDB_PD_ID_MAX);
+		if (s->n_ack) {
+			s->ack_seq = seq;
+			LOG_INFO(STATUS_LOG, "%s: acknowledging %zu incidents shown at seq %llu",
+			         source, s->n_ack, (unsigned long long)seq);
+			return status__submit_ack(s);
+		}
+		pdb_err_set(err, PDB_E_DENIED, "nothing to acknowledge at seq %llu",
+		            (unsigned long long)seq);
 	}
-	if (!from || !*from) {
-		ack_result(s, have, seq, ERR_NO_FROM);
-		return;
-	}
-	if (!have) {
-		ack_result(s, false, 0, ERR_PAYLOAD);
-		return;
-	}
-	if (s->ack_pending || (s->busy && s->kind == JOB_ACK)) {
-		ack_result(s, true, seq, ERR_BUSY);
-		return;
-	}
-	sh = &s->shown[seq % PDB_STATUS_ACK_SEQS];
-	if (sh->seq != seq) {
-		snprintf(why, sizeof(why),
-		         "seq %llu is unknown or too old: the current seq is %llu (the last %d are "
-		         "kept)",
-		         (unsigned long long)seq, (unsigned long long)s->cur->seq,
-		         PDB_STATUS_ACK_SEQS);
-		ack_result(s, true, seq, why);
-		return;
-	}
-	s->n_ack = 0;
-	memset(s->ack_done, 0, sizeof(s->ack_done));
-	for (i = 0; i < sh->n; i++)
-		if (triggered_now(s, sh->ids[i]))
-			memcpy(s->ack_ids[s->n_ack++], sh->ids[i], PDB_PD_ID_MAX);
-	if (!s->n_ack) {
-		snprintf(why, sizeof(why), "nothing to acknowledge at seq %llu",
-		         (unsigned long long)seq);
-		ack_result(s, true, seq, why);
-		return;
-	}
-	s->ack_seq = seq;
-	LOG_INFO(STATUS_LOG, "cmd/ack of seq %llu: acknowledging %zu incidents",
-	         (unsigned long long)seq, s->n_ack);
-	(void)status__submit_ack(s);
+	LOG_INFO(STATUS_LOG, "%s ack refused: %s", source, pdb_err_text(err));
+	ack_result(s, have, seq, pdb_err_text(err));
+	return err->rc;
+}
+
+enum pdb_rc status_ack(struct status *s, uint64_t seq, const char *source, struct pdb_err *err)
+{
+	return start_ack(s, seq >= 1, seq, source, err);
+}
+
+static void cmd_ack(struct status *s, const char *payload, size_t len)
+{
+	struct pdb_err err;
+	uint64_t seq = 0;
+	bool have = parse_seq(payload, len, &seq);
+
+	(void)start_ack(s, have, seq, "cmd/ack", &err);
 }
 
 void status_on_message(struct status *s, const char *topic, const char *payload, size_t len)

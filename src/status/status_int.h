@@ -174,6 +174,7 @@ struct status {
 	char pol_ep[PDB_STATUS_POLICIES_MAX][PDB_PD_ID_MAX]; /* policy of slots ST_FIXED + 2p, +1 */
 	uint64_t seq;                                        /* the last seq given out */
 	bool have_content;
+	int64_t last_good_ms; /* wall clock of the last good poll; 0: none yet */
 	struct status_shown shown[PDB_STATUS_ACK_SEQS];
 	uint64_t content_hash;
 	bool started;

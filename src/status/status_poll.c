@@ -499,6 +499,7 @@ void status__poll_done(struct status *s, const struct status_result *r)
 		if (s->failures >= k)
 			LOG_INFO(STATUS_LOG, "poll good again after %u failures", s->failures);
 		s->failures = 0;
+		s->last_good_ms = clk_wall_ms();
 		if (r->pd.oncalls_truncated)
 			LOG_DEBUG(STATUS_LOG,
 			          "more than %d on-call entries: the rest are not shown",

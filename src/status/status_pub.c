@@ -269,6 +269,52 @@ static void publish_event(void *ud, const char *json, size_t len)
 		LOG_DEBUG(STATUS_LOG, "an event was not published (broker not connected)");
 }
 
+static bool was_triggered(const struct status_snap *snap, const char *id)
+{
+	size_t i;
+
+	for (i = 0; snap->valid && i < snap->pd.n_incidents; i++)
+		if (snap->pd.incidents[i].status == PD_TRIGGERED &&
+		    !strcmp(snap->pd.incidents[i].id, id))
+			return true;
+	return false;
+}
+
+/* Tell the view (board page, lamps) the state just applied; s->out holds the state JSON. */
+static void notify_view(struct status *s, bool changed)
+{
+	const struct status_snap *c = s->cur;
+	struct status_view v = {
+	    .seq = c->seq,
+	    .changed = changed,
+	    .valid = c->valid,
+	    .stale = c->stale,
+	    .level = status_level_name(c->level),
+	    .ts_ms = c->ts_ms,
+	    .last_good_ms = s->last_good_ms,
+	    .triggered = (unsigned)c->pd.counts.triggered,
+	    .acknowledged = (unsigned)c->pd.counts.acknowledged,
+	};
+	size_t i;
+
+	if (!s->cfg->c.on_view)
+		return;
+	for (i = 0; c->valid && !c->stale && i < c->pd.n_incidents; i++) {
+		const struct pd_incident *in = &c->pd.incidents[i];
+
+		if (in->status != PD_TRIGGERED)
+			continue;
+		v.triggered_high |= in->urgency == PD_URGENCY_HIGH;
+		v.new_triggered += changed && !was_triggered(s->prev, in->id);
+	}
+	buf_reset(&s->out);
+	if (status_render_state(c, true, &s->out))
+		LOG_ERROR(STATUS_LOG, "the state does not render: the view gets none");
+	v.state_json = buf_cstr(&s->out);
+	v.state_len = buf_len(&s->out);
+	s->cfg->c.on_view(s->cfg->c.view_ud, &v);
+}
+
 void status__apply(struct status *s, const struct status_snap *next, bool events)
 {
 	struct status_snap *t;
@@ -309,6 +355,7 @@ void status__apply(struct status *s, const struct status_snap *next, bool events
 			LOG_WARN(STATUS_LOG, "%zu events of seq %llu not sent (at most %d a poll)",
 			         dropped, (unsigned long long)s->cur->seq, PDB_STATUS_EVENTS_MAX);
 	}
+	notify_view(s, changed);
 }
 
 void status__publish_all(struct status *s, bool force, bool ha_only)
