@@ -60,16 +60,16 @@ typedef enum pdb_rc (*status_publish_fn)(void *ud, const char *topic, const char
  * parsing it. Everything is borrowed for the call only.
  */
 struct status_view {
-	uint64_t seq;          /* of the state; goes up only when its content changes */
-	bool changed;          /* the content changed with this call */
-	bool valid;            /* a good poll has been seen */
-	bool stale;            /* poll.stale_after failed polls in a row: level "unknown" */
-	const char *level;     /* "ok", "acked", "triggered" or "unknown" */
-	int64_t ts_ms;         /* wall clock of the last content change */
-	int64_t last_good_ms;  /* wall clock of the last good poll; 0: none yet */
-	unsigned triggered;    /* open incidents, counted by PagerDuty */
-	unsigned acknowledged; /* likewise */
-	bool triggered_high;   /* a shown triggered incident has high urgency */
+	uint64_t seq;           /* of the state; goes up only when its content changes */
+	bool changed;           /* the content changed with this call */
+	bool valid;             /* a good poll has been seen */
+	bool stale;             /* poll.stale_after failed polls in a row: level "unknown" */
+	const char *level;      /* "ok", "acked", "triggered" or "unknown" */
+	int64_t ts_ms;          /* wall clock of the last content change */
+	int64_t last_good_ms;   /* wall clock of the last good poll; 0: none yet */
+	unsigned triggered;     /* open incidents, counted by PagerDuty */
+	unsigned acknowledged;  /* likewise */
+	bool triggered_high;    /* a shown triggered incident has high urgency */
 	unsigned new_triggered; /* shown triggered incidents that were not triggered before */
 	const char *state_json; /* the state topic's payload (with seq and ts) */
 	size_t state_len;

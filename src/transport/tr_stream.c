@@ -11,6 +11,12 @@
  * so a client that never reads cannot make the board buffer without end; one
  * that still overflows the bound is dropped.
  *
+ * Every event (input, output room, worker output, EOF) ends in drive(), the one
+ * place that serves lines, writes, lifts the pause once the backlog is below
+ * half and sets what poll(2) watches. A pause is never left for a later write
+ * event to lift: when a single write drains the whole backlog (a fast reader,
+ * a file) no such event comes, and a stalled session would wait for ever.
+ *
  * Lifetime: the transport holds one reference, every queued post one more;
  * the memory goes with the last (always on the loop thread). Closing calls
  * mcp_session_close() first, after which no worker calls conn_send().
@@ -155,7 +161,6 @@ static bool flush(struct tr_conn *c)
 			return false;
 		}
 	}
-	update_interest(c);
 	return true;
 }
 
@@ -237,6 +242,11 @@ static bool handle_too_long(struct tr_conn *c)
 	return queue_error(c, PDB_E_TOO_LARGE, msg);
 }
 
+static size_t backlog(const struct tr_conn *c)
+{
+	return buf_len(&c->wbuf) - c->woff;
+}
+
 /* Serve buffered lines while the write buffer has room. False when closed. */
 static bool process(struct tr_conn *c)
 {
@@ -245,8 +255,8 @@ static bool process(struct tr_conn *c)
 	size_t len;
 
 	while (!c->bye) {
-		if (buf_len(&c->wbuf) - c->woff > PDB_TR_OUTBOX_MAX / 2) {
-			c->paused = true; /* resumed by flush() draining below half */
+		if (backlog(c) > PDB_TR_OUTBOX_MAX / 2) {
+			c->paused = true; /* lifted by drive() once the backlog is below half */
 			break;
 		}
 		ev = tr_frame_next(&c->fr, &line, &len);
@@ -259,7 +269,7 @@ static bool process(struct tr_conn *c)
 		c->line_ms = 0;
 	else if (!c->line_ms)
 		c->line_ms = clk_now_ms();
-	return flush(c);
+	return true;
 }
 
 /*
@@ -270,7 +280,7 @@ static bool maybe_done(struct tr_conn *c)
 {
 	if (!c->eof || !c->tail_done)
 		return true;
-	if (in_flight(c) || c->woff != buf_len(&c->wbuf))
+	if (in_flight(c) || backlog(c))
 		return true;
 	conn_close(c, "end of input");
 	return false;
@@ -296,57 +306,58 @@ static bool serve_input(struct tr_conn *c)
 		return false;
 	if (ev == TR_FRAME_TOO_LONG && !handle_too_long(c))
 		return false;
-	return flush(c);
+	return true;
+}
+
+/*
+ * Serve, write, and lift the pause whenever the backlog has drained below half,
+ * until nothing more can be done now; then watch for what can unblock us, and
+ * close when all is done. Every event ends here. Each turn either serves lines
+ * or stops, so the loop ends once the framer is empty or the peer stops
+ * reading. Returns false when the connection was closed (and may be freed).
+ */
+static bool drive(struct tr_conn *c)
+{
+	for (;;) {
+		if (!serve_input(c) || !flush(c))
+			return false;
+		if (!c->paused || backlog(c) > PDB_TR_OUTBOX_MAX / 2)
+			break;
+		c->paused = false;
+		c->line_ms = 0; /* the line clock restarts: we were the ones not reading */
+	}
+	update_interest(c);
+	return maybe_done(c);
 }
 
 static void on_eof(struct tr_conn *c)
 {
 	c->eof = true;
 	c->drain_ms = clk_now_ms() + c->t->conf.drain_ms;
-	if (serve_input(c))
-		(void)maybe_done(c);
 }
 
-static void read_some(struct tr_conn *c)
+/* Read one chunk into the framer. False when the connection was closed. */
+static bool read_some(struct tr_conn *c)
 {
 	char chunk[PDB_TR_READ_CHUNK];
 	ssize_t n;
 
 	if (c->paused || c->eof || c->bye)
-		return;
-	if (!process(c) || c->paused)
-		return; /* lines are still buffered: serve those first */
+		return true;
 	n = read(c->in_fd, chunk, sizeof(chunk));
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		return;
+		return true;
 	if (n < 0) {
 		conn_close(c, strerror(errno));
-		return;
+		return false;
 	}
-	if (n == 0) {
+	if (n == 0)
 		on_eof(c);
-		return;
-	}
-	if (tr_frame_push(&c->fr, chunk, (size_t)n)) {
+	else if (tr_frame_push(&c->fr, chunk, (size_t)n)) {
 		conn_close(c, "out of memory framing input");
-		return;
+		return false;
 	}
-	process(c);
-}
-
-/*
- * After writing: read again once the backlog is below half, and close when all
- * is done. Returns false when the connection was closed (and may be freed).
- */
-static bool after_write(struct tr_conn *c)
-{
-	if (c->paused && buf_len(&c->wbuf) - c->woff <= PDB_TR_OUTBOX_MAX / 2) {
-		c->paused = false;
-		c->line_ms = 0; /* the line clock restarts: we were the ones not reading */
-		if (!serve_input(c))
-			return false;
-	}
-	return maybe_done(c);
+	return true;
 }
 
 static void on_io(struct ev_loop *l, int fd, unsigned events, void *ud)
@@ -354,18 +365,17 @@ static void on_io(struct ev_loop *l, int fd, unsigned events, void *ud)
 	struct tr_conn *c = ud;
 
 	(void)l;
-	if ((events & EV_WRITE) && (!flush(c) || !after_write(c)))
-		return; /* closed: c may be gone */
 	if ((events & EV_READ) && fd == c->in_fd) {
-		read_some(c); /* also sees EOF and errors */
-		return;
-	}
-	if (!(events & EV_ERROR))
-		return;
-	if (c->is_stdio && fd == c->in_fd)
+		if (!read_some(c)) /* also sees EOF and errors */
+			return;
+	} else if (events & EV_ERROR) {
+		if (!c->is_stdio || fd != c->in_fd) {
+			conn_close(c, c->is_stdio ? "stdout closed" : "connection closed");
+			return;
+		}
 		on_eof(c);
-	else
-		conn_close(c, c->is_stdio ? "stdout closed" : "connection closed");
+	}
+	(void)drive(c); /* also writes when EV_WRITE said there is room */
 }
 
 /* Move worker output to the write buffer and write it. False when the connection closed. */
@@ -388,7 +398,7 @@ static bool pump(struct tr_conn *c)
 		conn_close(c, "not reading its replies (outbox full)");
 		return false;
 	}
-	return flush(c) && after_write(c);
+	return drive(c);
 }
 
 static void on_post(struct ev_loop *l, void *ud)
