@@ -11,6 +11,14 @@
 # import parser. Every step runs even if
 # an earlier one failed; the last line is "N passed, N failed" over the steps
 # and the exit status is non-zero if any step failed.
+#
+# No step can hang the suite: each runs under a wall-clock limit (its own,
+# else STEP_LIMIT_S) in a process group of its own, which is killed when the
+# step ends, so whatever it started goes with it; a step past its limit
+# fails with its name. The whole suite has a budget (PDB_TEST_BUDGET_S, 38
+# minutes): no step's limit reaches past it, and steps left when it is spent
+# fail without running. Python tests run through tests/pyrun.py, which gives
+# every test its own deadline.
 # Usage: scripts/test.sh            Logs: build-test/<step>.log
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,20 +26,48 @@ cd "$top"
 logs="$top/build-test"
 mkdir -p "$logs"
 passed=0 failed=0 failed_steps=()
+STEP_LIMIT_S=600
+budget_end=$((SECONDS + ${PDB_TEST_BUDGET_S:-2280}))
+export top logs
 
-# step NAME CMD...: run one step, its output in $logs/NAME.log, tail shown on failure.
+fail_step() { # NAME T0 WHY
+	failed=$((failed + 1))
+	failed_steps+=("$1")
+	printf 'FAIL %-28s %4ds  %s\n' "$1" $((SECONDS - $2)) "$3"
+}
+
+# step NAME [--limit S] CMD...: run one step, its output in $logs/NAME.log, tail shown on
+# failure. CMD may be a function of this script (they are exported).
 step() {
-	local name=$1 t0=$SECONDS
+	local name=$1 t0=$SECONDS limit=$STEP_LIMIT_S pid rc left
 	shift
-	if "$@" >"$logs/$name.log" 2>&1; then
+	if [[ $1 == --limit ]]; then
+		limit=$2
+		shift 2
+	fi
+	left=$((budget_end - SECONDS))
+	if ((left < 10)); then
+		fail_step "$name" "$t0" "(not run: the suite's time budget is spent)"
+		return
+	fi
+	((limit <= left)) || limit=$left
+	timeout -k 10 "$limit" bash -c '"$@"' "$name" "$@" >"$logs/$name.log" 2>&1 </dev/null &
+	pid=$!
+	wait "$pid"
+	rc=$?
+	kill -KILL -- "-$pid" 2>/dev/null # what the step left running (timeout led its group)
+	if ((rc == 0)); then
 		passed=$((passed + 1))
 		printf 'PASS %-28s %4ds\n' "$name" $((SECONDS - t0))
-	else
-		failed=$((failed + 1))
-		failed_steps+=("$name")
-		printf 'FAIL %-28s %4ds  (log: %s)\n' "$name" $((SECONDS - t0)) "$logs/$name.log"
-		tail -25 "$logs/$name.log" | sed 's/^/    /'
+		return
 	fi
+	if ((rc == 124 || rc == 137)); then
+		echo "step $name: killed after its limit of $limit s" >>"$logs/$name.log"
+		fail_step "$name" "$t0" "(timed out after $limit s; log: $logs/$name.log)"
+	else
+		fail_step "$name" "$t0" "(log: $logs/$name.log)"
+	fi
+	tail -25 "$logs/$name.log" | sed 's/^/    /'
 }
 
 # A gate that passes everything is no gate: it must reject a planted violation.
@@ -49,7 +85,7 @@ gates_catch_violations() {
 }
 
 ctest_in() {
-	ctest --test-dir "$1" --output-on-failure -j2
+	ctest --test-dir "$1" --output-on-failure -j2 --timeout 300
 }
 
 build_and_ctest() {
@@ -57,24 +93,28 @@ build_and_ctest() {
 	dir=$(scripts/build.sh "$@" | tail -1) && ctest_in "$dir"
 }
 
-step packages scripts/install-packages.sh
+
+export -f gates_catch_violations ctest_in build_and_ctest
+
+step packages --limit 900 scripts/install-packages.sh
 step check-format scripts/check-format
 step check-src scripts/check-src
 step check-deps scripts/check-deps
 step gates-self-test gates_catch_violations
-step unit-host build_and_ctest host
+# The first host and cross builds also build the pinned dependencies (cached after).
+step unit-host --limit 1200 build_and_ctest host
 step unit-asan-ubsan build_and_ctest --sanitize host
 for board in rpi-4 rpi-zero-2-w rpi-5 generic-armhf rpi-zero-w; do
-	step "unit-qemu-$board" build_and_ctest "$board"
+	step "unit-qemu-$board" --limit 1200 build_and_ctest "$board"
 done
 # Also run by unit-*; here on its own so its log keeps the count of injected faults.
 step power-loss-harness build/tests/test_cfg_power
 step binaries tests/smoke/binaries.sh
-step pdsim-self-test python3 -m unittest discover -s tests/pdsim
+step pdsim-self-test python3 tests/pyrun.py discover -s tests/pdsim
 step official-tool-table python3 tests/tools/check_official_table.py --self-test
-step integration-host env PDB_BUILD=build python3 -m unittest discover -v -s tests/integration
-step integration-asan-ubsan env PDB_BUILD=build-san python3 -m unittest discover -v -s tests/integration
-step tsan scripts/tsan.sh
+step integration-host --limit 900 env PDB_BUILD=build python3 tests/pyrun.py discover -v -s tests/integration
+step integration-asan-ubsan --limit 1200 env PDB_BUILD=build-san python3 tests/pyrun.py discover -v -s tests/integration
+step tsan --limit 900 scripts/tsan.sh
 step fuzz-rpc tests/fuzz/run.sh 30
 step fuzz-cfg tests/fuzz/run_cfg.sh 30
 step mcp-conformance-and-sdk tests/mcp-node/run.sh "$top/build"
@@ -88,6 +128,7 @@ no_key_in_logs() {
 	[[ -z $hits ]] || { echo "a secret appears in: $hits"; return 1; }
 	echo "no step log contains a secret ($(ls "$logs"/*.log | wc -l) logs checked)"
 }
+export -f no_key_in_logs
 step no-key-in-logs no_key_in_logs
 
 echo "steps that failed: ${failed_steps[*]:-none}"

@@ -6,7 +6,7 @@
 # data race report fails: the programs must exit 0).
 # The CMake build has no TSan mode because TSan and ASan cannot be combined,
 # and only these programs have threads of their own.
-# Usage: scripts/tsan.sh     (needs the host deps: PDB_DEPS_DIR or .deps/)
+# Usage: scripts/tsan.sh [--build-only]    (needs the host deps: PDB_DEPS_DIR or .deps/)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 deps="${PDB_DEPS_DIR:-$top/.deps}/x86_64-linux-gnu"
@@ -27,8 +27,9 @@ libs=("$deps/lib/libcjson.a" -lm -lpthread)
 "${cc[@]}" "$top"/src/base/*.c "$top/src/log/log.c" "$top"/src/ev/*.c "$top"/src/mq/*.c \
 	"$top/tests/integration/mq_probe.c" "$deps/lib/libpaho-mqtt3a.a" "${libs[@]}" \
 	-o "$out/tests/mq_probe"
+[[ ${1:-} == --build-only ]] && exit 0
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66"
 "$out/tests/test_ev" 2>/dev/null | tail -1
 "$out/tests/test_mcp" 2>/dev/null | tail -1
 cd "$top/tests/integration"
-PDB_BUILD="$out" python3 -m unittest test_mcp_transports test_mq
+PDB_BUILD="$out" python3 "$top/tests/pyrun.py" test_mcp_transports test_mq

@@ -103,6 +103,29 @@ class PdbridgeMcpTest(SimTest):
         reqs = [q for q in self.sim.requests() if q["path"] == "/oncalls"]
         self.assertTrue(reqs and "earliest=true" in reqs[0]["raw_query"])
 
+    def test_pipelined_requests_to_a_reader_that_keeps_up_all_answered(self):
+        """An agent that pipelines 600 tools/list and reads as fast as they come.
+
+        stdout is a file here: every write takes all there is, the limit of a
+        reader that keeps up. One read of requests makes more than half the
+        write bound of replies, so reading pauses; a single write then drains
+        them all. The pause must be lifted right there: before the fix no
+        event was left to lift it and the session stalled for good, with no
+        error and no timeout.
+        """
+        n = 600
+        data = line(INIT) + b"".join(line({"jsonrpc": "2.0", "id": i, "method": "tools/list"})
+                                     for i in range(1, n + 1))
+        with tempfile.TemporaryFile() as out:
+            p = subprocess.run([self.bin, "mcp"], input=data, stdout=out,
+                               stderr=subprocess.PIPE, env=self.sim.env(), timeout=60)
+            self.outputs.append(p.stderr.decode(errors="replace"))
+            self.assertEqual(p.returncode, 0, p.stderr.decode()[-2000:])
+            out.seek(0)
+            msgs = [json.loads(ln) for ln in out.read().split(b"\n") if ln]
+        self.assertEqual([m["id"] for m in msgs], list(range(0, n + 1)))
+        self.assertTrue(all(m["result"]["tools"] for m in msgs[1:]))
+
     def test_list_oncalls_filters_and_resolves_services(self):
         svc = self.sim.api("/services")["services"][0]
         ep = svc["escalation_policy"]["id"]

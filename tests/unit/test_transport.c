@@ -35,6 +35,13 @@ static const struct mcp_tool tools[] = {
     {"echo", NULL, "Echoes.", NULL, NULL, {0}, t_echo, NULL},
 };
 
+/* A tool whose description makes every tools/list reply BIG_DESC bytes long. */
+#define BIG_DESC 16384
+static char big_desc[BIG_DESC];
+static const struct mcp_tool big_tools[] = {
+    {"big", NULL, big_desc, NULL, NULL, {0}, t_echo, NULL},
+};
+
 static enum pdb_rc on_pool(void *pool, void (*run)(void *job), void *job)
 {
 	return ev_pool_submit(pool, run, job);
@@ -47,9 +54,9 @@ struct env {
 	struct tr_server *tr;
 };
 
-static bool env_open(struct env *e, const char *token)
+static bool env_open_with(struct env *e, const char *token, const struct mcp_tool *t)
 {
-	struct mcp_conf mc = {.tools = tools, .n_tools = 1, .exec = on_pool};
+	struct mcp_conf mc = {.tools = t, .n_tools = 1, .exec = on_pool};
 	struct tr_conf tc = {0};
 	struct pdb_err err;
 
@@ -63,6 +70,11 @@ static bool env_open(struct env *e, const char *token)
 	tc.mcp = e->mcp;
 	tc.token = token;
 	return tr_new(&tc, &e->tr, &err) == PDB_OK;
+}
+
+static bool env_open(struct env *e, const char *token)
+{
+	return env_open_with(e, token, tools);
 }
 
 static void env_close(struct env *e)
@@ -312,8 +324,65 @@ static void listen_urls_are_checked_before_binding(void)
 	env_close(&e);
 }
 
+/*
+ * The stall of a fast reader: one read of requests makes more than half of
+ * PDB_TR_OUTBOX_MAX of replies, so reading pauses; then a single write takes
+ * all of them (stdout is a file here, the limit of a reader that keeps up).
+ * No write event can come after that, so the pause must be lifted on the
+ * spot: every request is answered and EOF ends the session. Before the fix
+ * this turned the loop, watching nothing, until the deadline.
+ */
+static void stdio_a_reader_that_keeps_up_never_stalls(void)
+{
+	enum { N = 600 }; /* 30 KiB of requests (one pipe's worth): two reads, each over the half */
+	char path[] = "/tmp/pdb-test-transport-XXXXXX", req[96], *text;
+	int to_srv[2], out_fd, i, n, lines = 0;
+	int64_t deadline = clk_now_ms() + 30000; /* a hang guard only (qemu is slow) */
+	struct buf in;
+	struct pdb_err err;
+	struct env e;
+	FILE *f;
+
+	memset(big_desc, 'x', sizeof(big_desc) - 1);
+	T_CHECK((size_t)(PDB_TR_READ_CHUNK / 48) * BIG_DESC > PDB_TR_OUTBOX_MAX / 2);
+	T_CHECK(env_open_with(&e, NULL, big_tools));
+	out_fd = mkstemp(path);
+	T_CHECK(out_fd >= 0);
+	unlink(path);
+	T_EQ_INT(pipe2(to_srv, O_CLOEXEC), 0);
+	buf_init(&in, 1 << 20);
+	T_EQ_INT(buf_adds(&in, INIT), PDB_OK);
+	for (i = 2; i <= N + 1; i++) { /* the initialize request is id 1 */
+		n = snprintf(req, sizeof(req), "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/list\"}\n",
+		             i);
+		T_EQ_INT(buf_add(&in, req, (size_t)n), PDB_OK);
+	}
+	T_EQ_INT(write(to_srv[1], buf_cstr(&in), buf_len(&in)), (ssize_t)buf_len(&in));
+	close(to_srv[1]); /* EOF after the last request */
+	T_EQ_INT(tr_stdio(e.tr, to_srv[0], out_fd, &err), PDB_OK);
+	while (!ev_stopped(e.loop) && clk_now_ms() < deadline)
+		T_EQ_INT(ev_run_once(e.loop, 20), 0);
+	T_CHECK(ev_stopped(e.loop)); /* every reply written, EOF seen: the session ended */
+	f = fdopen(out_fd, "r");
+	T_CHECK(f != NULL);
+	rewind(f);
+	text = mem_malloc(BIG_DESC + 1024);
+	T_CHECK(text != NULL);
+	while (fgets(text, BIG_DESC + 1024, f)) {
+		snprintf(req, sizeof(req), "{\"jsonrpc\":\"2.0\",\"id\":%d,", lines + 1);
+		lines += strncmp(text, req, strlen(req)) == 0;
+	}
+	T_EQ_INT(lines, N + 1); /* ids 1..N+1, in order */
+	mem_free(text);
+	fclose(f);
+	buf_free(&in);
+	env_close(&e);
+	close(to_srv[0]);
+}
+
 static const struct t_case cases[] = {
     {"stdio_serves_and_ends_on_eof", stdio_serves_and_ends_on_eof},
+    {"stdio_a_reader_that_keeps_up_never_stalls", stdio_a_reader_that_keeps_up_never_stalls},
     {"tcp_needs_the_token_first", tcp_needs_the_token_first},
     {"http_checks_host_and_session", http_checks_host_and_session},
     {"listen_urls_are_checked_before_binding", listen_urls_are_checked_before_binding},
