@@ -25,7 +25,8 @@ printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n%s\n' "$
 	"$([[ $(id -u) == 0 ]] && echo "user root")" >"$tmp/mosquitto.conf"
 /usr/sbin/mosquitto -c "$tmp/mosquitto.conf" >"$tmp/mosquitto.log" 2>&1 &
 pids+=($!)
-while [[ ! -s $tmp/port ]]; do sleep 0.1; done
+for _ in $(seq 300); do [[ -s $tmp/port ]] && break; sleep 0.1; done
+[[ -s $tmp/port ]] || { echo "the simulator did not start" >&2; exit 1; }
 sim="https://127.0.0.1:$(cat "$tmp/port")"
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$mqport") 2>/dev/null && break; sleep 0.1; done
 

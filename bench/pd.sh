@@ -18,7 +18,8 @@ python3 "$top/tests/pdsim/pdsim.py" --port 0 --port-file "$tmp/port" --incidents
 	--clock 2026-11-27T10:00:00Z --tls-cert "$tmp/certs/server.pem" \
 	--tls-key "$tmp/certs/server.key" >/dev/null 2>&1 &
 sim=$!
-while [[ ! -s $tmp/port ]]; do sleep 0.1; done
+for _ in $(seq 300); do [[ -s $tmp/port ]] && break; sleep 0.1; done
+[[ -s $tmp/port ]] || { echo "the simulator did not start" >&2; exit 1; }
 url="https://127.0.0.1:$(cat "$tmp/port")"
 export PAGERDUTY_USER_API_KEY=pdsim-test-token PAGERDUTY_API_HOST=$url \
 	PDBRIDGE_CA_FILE=$tmp/certs/ca.pem

@@ -25,7 +25,8 @@ python3 "$top/tests/pdsim/pdsim.py" --port 0 --port-file "$tmp/port" \
 	--epoch now --tls-cert "$tmp/certs/server.pem" --tls-key "$tmp/certs/server.key" \
 	>/dev/null 2>&1 &
 pids+=($!)
-while [[ ! -s $tmp/port ]]; do sleep 0.1; done
+for _ in $(seq 300); do [[ -s $tmp/port ]] && break; sleep 0.1; done
+[[ -s $tmp/port ]] || { echo "the simulator did not start" >&2; exit 1; }
 export PAGERDUTY_USER_API_KEY=pdsim-test-token
 export PAGERDUTY_API_HOST="https://127.0.0.1:$(cat "$tmp/port")"
 export PDBRIDGE_CA_FILE="$tmp/certs/ca.pem"

@@ -39,7 +39,7 @@ for _ in $(seq 100); do
 	python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),1)" 2>/dev/null && break
 	sleep 0.1
 done
-conformance server --url "http://127.0.0.1:$port/mcp" --suite all -o "$tmp/conformance" | tee "$tmp/conformance.txt"
+timeout -k 5 600 conformance server --url "http://127.0.0.1:$port/mcp" --suite all -o "$tmp/conformance" | tee "$tmp/conformance.txt"
 scenarios=$(grep -cE '^✓' "$tmp/conformance.txt" || true)
 echo "conformance: $scenarios scenarios passed"
 [[ $scenarios -eq 32 ]] || { echo "expected all 32 scenarios to pass"; exit 1; }
@@ -50,7 +50,8 @@ python3 "$top/tests/pdsim/pdsim.py" --port 0 --port-file "$tmp/pd.port" \
 	--clock 2026-11-27T10:00:00Z --tls-cert "$tmp/certs/server.pem" \
 	--tls-key "$tmp/certs/server.key" >/dev/null 2>&1 &
 pids+=($!)
-while [[ ! -s $tmp/pd.port ]]; do sleep 0.1; done
+for _ in $(seq 300); do [[ -s $tmp/pd.port ]] && break; sleep 0.1; done
+[[ -s $tmp/pd.port ]] || { echo "the simulator did not start"; exit 1; }
 PDBRIDGE_BIN="$build/pdbridge" PAGERDUTY_USER_API_KEY=pdsim-test-token \
 	PAGERDUTY_API_HOST="https://127.0.0.1:$(cat "$tmp/pd.port")" \
-	PDBRIDGE_CA_FILE="$tmp/certs/ca.pem" node --test sdk-client.test.mjs schemas.test.mjs
+	PDBRIDGE_CA_FILE="$tmp/certs/ca.pem" node --test --test-timeout=120000 sdk-client.test.mjs schemas.test.mjs
