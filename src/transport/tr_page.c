@@ -246,6 +246,24 @@ static enum MHD_Result grant(const struct tr_pages *p, struct MHD_Connection *co
 	return ok;
 }
 
+/*
+ * Full: every parked stream gets its keep-alive now. A parked connection
+ * does not see its viewer leave; resumed, it does (the closed socket reads
+ * EOF, the write fails), and the slot is free for the next try.
+ */
+static void probe(struct tr_pages *p)
+{
+	struct stream *st;
+	bool run = false;
+
+	for (st = p->streams; st; st = st->nx) {
+		st->keepalive = true;
+		run |= wake(st);
+	}
+	if (run)
+		tr__http_drive(p->h);
+}
+
 static enum MHD_Result open_stream(struct tr_pages *p, struct MHD_Connection *conn,
                                    const char *first, size_t len)
 {
@@ -254,9 +272,11 @@ static enum MHD_Result open_stream(struct tr_pages *p, struct MHD_Connection *co
 	struct stream *st;
 	enum MHD_Result ok;
 
-	if (p->n_streams >= PDB_TR_PAGE_STREAMS_MAX || p->closing)
+	if (p->n_streams >= PDB_TR_PAGE_STREAMS_MAX || p->closing) {
+		probe(p);
 		return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 		              "Too many viewers are connected: try again later.", busy);
+	}
 	st = mem_calloc(1, sizeof(*st));
 	if (!st || !(st->cur = blob_new(first, len))) {
 		mem_free(st);

@@ -25,7 +25,10 @@ import zlib
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-extensions", "--mute-audio", "--remote-debugging-pipe"]
+         "--disable-extensions", "--mute-audio", "--remote-debugging-pipe",
+         # every tab renders as if in front: two pages are followed at once
+         "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
+         "--disable-backgrounding-occluded-windows"]
 
 
 class CdpError(RuntimeError):
@@ -169,7 +172,8 @@ class Tab:
         raise AssertionError("%s not seen within %ss (last: %r)" % (what or expr, timeout, last))
 
     def frame(self):
-        """Wait for the next two animation frames: layout and paint are done."""
+        """In front, then the next two animation frames: layout and paint are done."""
+        self.call("Page.bringToFront")
         self.js("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
     def screenshot(self):

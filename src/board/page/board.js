@@ -43,19 +43,19 @@
     var fresh = meta.last_good !== null && now() - meta.last_good < meta.trust_ms;
     var ok = live && st && !st.stale && st.level !== "unknown" && fresh;
     var level = ok ? st.level : "unknown";
-    var last = meta.last_good === null ? "no good update yet" : "last good update " + ago(now() - meta.last_good) + " ago";
     var sub;
-    if (!live) sub = (st ? "Reconnecting to pdbridge… " : "Connecting to pdbridge… ") + (st ? last : "");
+    if (!live) sub = st ? "Reconnecting to pdbridge…" : "Connecting to pdbridge…";
     else if (!st || (!st.stale && st.level === "unknown")) sub = "Waiting for the first poll of PagerDuty…";
-    else if (st.stale) sub = "PagerDuty unreachable · " + last;
-    else if (!fresh) sub = "No word from pdbridge · " + last;
+    else if (st.stale) sub = "PagerDuty unreachable";
+    else if (!fresh) sub = "No word from pdbridge";
     else if (!st.triggered && !st.acknowledged) sub = "No open incidents";
     else sub = count(st.triggered, st.counts_truncated, "triggered") + " · " + count(st.acknowledged, st.counts_truncated, "acknowledged");
     $("band").className = level;
     $("band").setAttribute("data-seq", st ? st.seq : 0);
     $("word").textContent = WORDS[level];
     $("sub").textContent = sub;
-    $("polled").textContent = meta.last_good === null ? "" : "updated " + hhmm(meta.last_good);
+    $("polled").textContent = meta.last_good === null ? "" :
+      ok ? "updated " + hhmm(meta.last_good) : "last good update " + ago(now() - meta.last_good) + " ago";
     document.body.classList.toggle("stale", !ok);
   }
 
