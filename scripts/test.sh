@@ -78,8 +78,9 @@ step tsan scripts/tsan.sh
 step fuzz-rpc tests/fuzz/run.sh 30
 step fuzz-cfg tests/fuzz/run_cfg.sh 30
 step mcp-conformance-and-sdk tests/mcp-node/run.sh "$top/build"
-# The board page in headless Chromium (about a minute; the bound is a hang guard).
-step board-page timeout 600 env PDB_BUILD=build python3 -m unittest -v tests/board/test_board_page.py
+# The board page in headless Chromium, and the kiosk script (about a minute; the bound
+# is a hang guard).
+step board-page timeout 600 env PDB_BUILD=build python3 -m unittest discover -v -s tests/board
 
 # The simulator's key, the MCP tests' bearer token and the config tests' token must not
 # appear in anything any step printed.
