@@ -225,6 +225,28 @@ enum pdb_rc tr_new(const struct tr_conf *conf, struct tr_server **out, struct pd
 	return PDB_OK;
 }
 
+/*
+ * Room for one more listener, @url parsed into @a, the token rule (@need says
+ * which token), and a bound socket in *@fd.
+ */
+static enum pdb_rc open_listener(struct tr_server *t, const char *url, const char *need,
+                                 struct tr_addr *a, int *fd, struct pdb_err *err)
+{
+	enum pdb_rc rc;
+
+	if (t->n_tcp + t->n_http + t->n_pages == PDB_TR_LISTEN_MAX)
+		return pdb_err_set(err, PDB_E_TOO_LARGE, "more than %d listeners",
+		                   PDB_TR_LISTEN_MAX);
+	rc = tr__parse_url(url, a, err);
+	if (rc)
+		return rc;
+	/* The rule: whatever is reachable from another machine needs the token. */
+	if (!a->loopback && !t->token_len)
+		return pdb_err_set(err, PDB_E_INVAL, "%s is not a loopback address: %s", a->host,
+		                   need);
+	return tr__bind(a, fd, err);
+}
+
 enum pdb_rc tr_listen(struct tr_server *t, const char *url, char *bound, size_t bound_len,
                       struct pdb_err *err)
 {
@@ -234,19 +256,7 @@ enum pdb_rc tr_listen(struct tr_server *t, const char *url, char *bound, size_t 
 
 	if (!t->conf.mcp)
 		return pdb_err_set(err, PDB_E_INVAL, "no MCP server to serve on %.64s", url);
-	if (t->n_tcp + t->n_http + t->n_pages == PDB_TR_LISTEN_MAX)
-		return pdb_err_set(err, PDB_E_TOO_LARGE, "more than %d listeners",
-		                   PDB_TR_LISTEN_MAX);
-	rc = tr__parse_url(url, &a, err);
-	if (rc)
-		return rc;
-	/* The rule: whatever is reachable from another machine needs the token. */
-	if (!a.loopback && !t->token_len)
-		return pdb_err_set(err, PDB_E_INVAL,
-		                   "%s is not a loopback address: an auth token is required "
-		                   "(--auth-token-file)",
-		                   a.host);
-	rc = tr__bind(&a, &fd, err);
+	rc = open_listener(t, url, "an auth token is required (--auth-token-file)", &a, &fd, err);
 	if (rc)
 		return rc;
 	if (a.scheme == TR_SCHEME_TCP) {
@@ -293,21 +303,11 @@ enum pdb_rc tr_listen_pages(struct tr_server *t, const char *url, const struct t
 	int fd;
 
 	*out = NULL;
-	if (t->n_tcp + t->n_http + t->n_pages == PDB_TR_LISTEN_MAX)
-		return pdb_err_set(err, PDB_E_TOO_LARGE, "more than %d listeners",
-		                   PDB_TR_LISTEN_MAX);
 	if (!bare_http(url))
 		return pdb_err_set(err, PDB_E_INVAL,
 		                   "a page listener is http://HOST:PORT/ (no path), not '%.64s'",
 		                   url);
-	rc = tr__parse_url(url, &a, err);
-	if (rc)
-		return rc;
-	if (!a.loopback && !t->token_len)
-		return pdb_err_set(err, PDB_E_INVAL,
-		                   "%s is not a loopback address: an access token is required",
-		                   a.host);
-	rc = tr__bind(&a, &fd, err);
+	rc = open_listener(t, url, "an access token is required", &a, &fd, err);
 	if (rc)
 		return rc;
 	rc = tr__pages_new(t, &a, fd, pc, out, err);
