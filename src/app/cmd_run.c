@@ -3,8 +3,9 @@
  * cmd_run.c - `pdbridge run`: the daemon that turns a board into a status
  * display's bridge. The status poller publishes to MQTT (when mqtt.url is
  * set) and feeds the board page (when board.listen is set), and the MCP
- * listeners of mcp.listen serve agents, all on one event loop in one process, with the worker pool
- * for PagerDuty calls and paho's threads as the only other threads (docs/adr-threads.md).
+ * listeners of mcp.listen serve agents, all on one event loop in one
+ * process, with the worker pool for PagerDuty calls and paho's threads as
+ * the only other threads (docs/adr-threads.md).
  *
  * Signals: SIGTERM and SIGINT stop it cleanly (MCP sessions closed, "offline"
  * published to <base>/status, calls finished); SIGHUP reloads the settings
@@ -17,9 +18,10 @@
  * start: restart for those.
  *
  * Start order: signals are taken before any thread exists, then the HTTPS
- * client, the pool, MCP, the poller and MQTT. Stop order: MCP closes (its
- * calls cancelled), MQTT says "offline", the pool finishes and joins, and
- * only then are the poller, the tables and the clients freed.
+ * client, the pool, MCP, the board page, the poller and MQTT. Stop order:
+ * MCP closes (its calls cancelled), the board page's viewers are let go,
+ * MQTT says "offline", the pool finishes and joins, and only then are the
+ * poller, the board, the tables and the clients freed.
  */
 #include <pdbridge/app.h>
 #include <pdbridge/board.h>
