@@ -2,8 +2,9 @@
 # demo.sh - the main job on a fresh machine: build pdbridge for this machine
 # and run it against the bundled PagerDuty simulator (tests/pdsim) over HTTPS
 # on 127.0.0.1: `pdbridge status`, then the daemon (`pdbridge run`) publishing
-# to a local mosquitto while an incident is triggered, acknowledged from an
-# MQTT command and resolved, then `pdbridge mcp` as an MCP client runs it.
+# to a local mosquitto and serving the board page while an incident is
+# triggered, acknowledged from an MQTT command and resolved, then `pdbridge
+# mcp` as an MCP client runs it.
 # Needs no PagerDuty account: the key used is the simulator's own test key,
 # which real PagerDuty would reject.
 # Usage: scripts/demo.sh
@@ -63,6 +64,8 @@ echo 10000000d3e0d3e0 >"$tmp/serial"
 "$bin" config set mqtt.url "mqtt://127.0.0.1:$mqport" >/dev/null
 "$bin" config set mqtt.node_id desk >/dev/null
 "$bin" config set poll.interval 5 >/dev/null
+boardport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$bin" config set board.listen "http://127.0.0.1:$boardport/" >/dev/null # the board page
 "$bin" config set write_tools true >/dev/null # lets a display's button acknowledge
 from=$(sim_api GET /users/me | field 'd["user"]["email"]') # PagerDuty wants a user's
 "$bin" config set from_email "$from" >/dev/null
@@ -75,9 +78,13 @@ show() { # the plain topics a tiny display reads, as they are now
 		printf '  %-28s %s\n' "pdbridge/desk/$t" \
 			"$(grep "^pdbridge/desk/$t " "$tmp/mqtt" | tail -1 | cut -d' ' -f2-)"
 	done
+	printf '  %-28s %s\n' "board page (level)" \
+		"$(curl -s "http://127.0.0.1:$boardport/state.json" | field 'd["level"]')"
 }
 show 4
 grep -m1 "requests a poll" "$tmp/daemon.log" | sed 's/^.*status: /  poller: /' || true
+echo "  board page: http://127.0.0.1:$boardport/ (open it in a browser on this machine;" \
+	"/state.json, /events)"
 echo
 echo "== a new incident is triggered in the simulator; the next poll publishes it"
 inc=$(sim_api POST /_sim/trigger \

@@ -20,6 +20,8 @@ packages=(
   valgrind clang libclang-rt-14-dev
   # benchmarks: peak RSS (/usr/bin/time) and the curl command line to compare with
   time curl
+  # the board page's tests: a real browser (headless) and a font to draw it with
+  chromium fonts-dejavu-core
   "$@"
 )
 

@@ -8,7 +8,7 @@
 # (PagerDuty simulator, MCP transports) on both host builds, the threaded
 # code under ThreadSanitizer, and bounded libFuzzer runs over framing,
 # JSON-RPC and the MCP core, and over the config store's decoders and
-# import parser. Every step runs even if
+# import parser, and the board page in headless Chromium. Every step runs even if
 # an earlier one failed; the last line is "N passed, N failed" over the steps
 # and the exit status is non-zero if any step failed.
 #
@@ -118,12 +118,15 @@ step tsan --limit 900 scripts/tsan.sh
 step fuzz-rpc tests/fuzz/run.sh 30
 step fuzz-cfg tests/fuzz/run_cfg.sh 30
 step mcp-conformance-and-sdk tests/mcp-node/run.sh "$top/build"
+# The board page in headless Chromium, and the kiosk script (about a minute; the bound
+# is a hang guard).
+step board-page timeout 600 env PDB_BUILD=build python3 -m unittest discover -v -s tests/board
 
 # The simulator's key, the MCP tests' bearer token and the config tests' token must not
 # appear in anything any step printed.
 no_key_in_logs() {
 	local hits
-	hits=$(grep -lE "pdsim-test-token|mcp-test-token-5f1c|cfg-test-token-9d2e|mcp-bearer-7c41e9" "$logs"/*.log |
+	hits=$(grep -lE "pdsim-test-token|mcp-test-token-5f1c|cfg-test-token-9d2e|mcp-bearer-7c41e9|board-token-3f9a1c77e2" "$logs"/*.log |
 		grep -v "/no-key-in-logs.log$" || true)
 	[[ -z $hits ]] || { echo "a secret appears in: $hits"; return 1; }
 	echo "no step log contains a secret ($(ls "$logs"/*.log | wc -l) logs checked)"

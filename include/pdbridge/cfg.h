@@ -76,6 +76,9 @@ enum cfg_key {
 	CFG_TOOLS_DENY,
 	CFG_LOG_LEVEL,
 	CFG_SECRETS_SEAL,
+	CFG_BOARD_LISTEN,
+	CFG_BOARD_TOKEN,
+	CFG_BOARD_THEME,
 	CFG_KEYS /* the count, not a key */
 };
 

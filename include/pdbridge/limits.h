@@ -797,4 +797,52 @@
 #define PDB_POLL_INTERVAL_MAX_S 3600
 #endif
 
+/* --- pages: the board page's HTTP listener (transport) and the board ------- */
+
+/*
+ * Connections one page listener accepts (libmicrohttpd refuses more), and
+ * the event streams (/events) among them: a TV, the kiosk and a few laptops.
+ * The stream after the last gets 503 while the page loads go on. Each
+ * stream holds at most two events (the one being sent, the newest one
+ * waiting): a viewer that stops reading costs that much and no more, and is
+ * dropped by libmicrohttpd once nothing was written for the line timeout.
+ */
+#ifndef PDB_TR_PAGE_CONN_MAX
+#define PDB_TR_PAGE_CONN_MAX 16
+#endif
+#ifndef PDB_TR_PAGE_STREAMS_MAX
+#define PDB_TR_PAGE_STREAMS_MAX 8
+#endif
+#if PDB_TR_PAGE_STREAMS_MAX >= PDB_TR_PAGE_CONN_MAX
+#error "PDB_TR_PAGE_CONN_MAX must leave room for page loads beside the event streams"
+#endif
+
+/*
+ * libmicrohttpd's memory for one page connection: the request line and
+ * headers must fit (a longer URL is answered 414 URI Too Long), and so
+ * must the write block of an event stream (PDB_TR_PAGE_BLOCK).
+ */
+#ifndef PDB_TR_PAGE_CONN_MEMORY
+#define PDB_TR_PAGE_CONN_MEMORY (16u * 1024u)
+#endif
+#ifndef PDB_TR_PAGE_BLOCK
+#define PDB_TR_PAGE_BLOCK 4096u
+#endif
+#if PDB_TR_PAGE_BLOCK * 2 > PDB_TR_PAGE_CONN_MEMORY
+#error "PDB_TR_PAGE_CONN_MEMORY must hold the headers and one PDB_TR_PAGE_BLOCK"
+#endif
+
+/*
+ * The board page's compiled-in HTML, CSS and JS together (the issue's
+ * budget: a Pi Zero serves it in one go, a TV loads it in one round trip).
+ * The build fails when src/board/page/ outgrows it.
+ */
+#define PDB_BOARD_PAGE_MAX (24u * 1024u)
+
+/*
+ * One board event: the state JSON (at most one MQTT message) and a little
+ * meta around it.
+ */
+#define PDB_BOARD_EVENT_MAX (PDB_MQ_MSG_MAX + 256u)
+
 #endif /* PDBRIDGE_LIMITS_H */

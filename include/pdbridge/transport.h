@@ -92,7 +92,7 @@ size_t tr_frame_pending(const struct tr_framer *f);
 
 struct tr_conf {
 	struct ev_loop *loop;    /* required; everything runs on it */
-	struct mcp_server *mcp;  /* required; must outlive the transport */
+	struct mcp_server *mcp;  /* must outlive the transport; NULL: page listeners only */
 	const char *token;       /* bearer token; NULL/"": none (loopback only). Borrowed. */
 	int64_t idle_ms;         /* 0: PDB_TR_IDLE_MS (TCP connections) */
 	int64_t session_idle_ms; /* 0: PDB_TR_HTTP_SESSION_IDLE_MS (HTTP sessions) */
@@ -104,7 +104,7 @@ struct tr_conf {
 /**
  * tr_new: a transport with no listeners yet. Registers the token with
  * log_add_secret(). Caller frees with tr_free(). Returns PDB_OK,
- * PDB_E_INVAL (no loop or mcp, token too long) or PDB_E_NOMEM.
+ * PDB_E_INVAL (no loop, token too long) or PDB_E_NOMEM.
  */
 enum pdb_rc tr_new(const struct tr_conf *conf, struct tr_server **out,
                    struct pdb_err *err) PDB_WARN_UNUSED;
@@ -113,9 +113,9 @@ enum pdb_rc tr_new(const struct tr_conf *conf, struct tr_server **out,
  * tr_listen: serve @url: "tcp://HOST:PORT" or "http://HOST:PORT/PATH"
  * (HOST an IPv4 address, [IPv6] or localhost; PORT 0 picks a free one).
  * The URL actually bound (port filled in) goes to @bound (@bound_len bytes).
- * Returns PDB_OK, PDB_E_INVAL (bad URL, or non-loopback without a token),
- * PDB_E_TOO_LARGE (PDB_TR_LISTEN_MAX listeners), PDB_E_IO (bind/listen
- * failed) or PDB_E_NOMEM, with the reason in @err.
+ * Returns PDB_OK, PDB_E_INVAL (bad URL, non-loopback without a token, or no
+ * MCP server), PDB_E_TOO_LARGE (PDB_TR_LISTEN_MAX listeners), PDB_E_IO
+ * (bind/listen failed) or PDB_E_NOMEM, with the reason in @err.
  */
 enum pdb_rc tr_listen(struct tr_server *t, const char *url, char *bound, size_t bound_len,
                       struct pdb_err *err) PDB_WARN_UNUSED;
@@ -128,6 +128,59 @@ enum pdb_rc tr_listen(struct tr_server *t, const char *url, char *bound, size_t 
  */
 enum pdb_rc tr_stdio(struct tr_server *t, int in_fd, int out_fd,
                      struct pdb_err *err) PDB_WARN_UNUSED;
+
+/* --- pages: read-only GET routes beside MCP (the board page) ------------------ */
+
+/*
+ * A route's answer: *@body (borrowed until the call returns; it is copied)
+ * of *@len bytes. Anything but PDB_OK is answered 503.
+ */
+typedef enum pdb_rc (*tr_body_fn)(void *ud, const char **body, size_t *len);
+
+/* One GET route of a page listener. */
+struct tr_route {
+	const char *path; /* exact match: "/", "/state.json" */
+	const char *type; /* Content-Type of the answer */
+	tr_body_fn body;  /* the answer; for a stream, its first event */
+	bool stream;      /* an SSE stream (type text/event-stream) that tr_pages_send() feeds */
+};
+
+struct tr_pages_conf {
+	const struct tr_route *routes; /* borrowed for the listener's life */
+	size_t n_routes;
+	void *ud; /* for every body() */
+};
+
+struct tr_pages;
+
+/**
+ * tr_listen_pages: serve @pc's routes on @url, "http://HOST:PORT" or
+ * "http://HOST:PORT/" (HOST as for tr_listen()), GET only. The transport
+ * may have been made without an MCP server for this. Checks, in order:
+ * Host (403) and Origin (403) as for MCP, then the token when the
+ * transport has one: a request carrying ?token=<token> gets it as an
+ * HttpOnly, SameSite=Strict cookie and a 303 to the same path without the
+ * query; without the cookie or with a wrong token it is 401. Then the
+ * method (405), the path (404), and for a stream the bound
+ * (PDB_TR_PAGE_STREAMS_MAX, then 503). The token is never logged. *@out is
+ * owned by the transport (freed by tr_free()); the bound URL goes to
+ * @bound. Returns as tr_listen().
+ */
+enum pdb_rc tr_listen_pages(struct tr_server *t, const char *url, const struct tr_pages_conf *pc,
+                            struct tr_pages **out, char *bound, size_t bound_len,
+                            struct pdb_err *err) PDB_WARN_UNUSED;
+
+/**
+ * tr_pages_send: @len bytes of whole SSE events to every stream of @p. A
+ * stream that has not started sending an earlier event gets this one
+ * instead (only the newest state matters to a page); a stream that is
+ * mid-event finishes that one first. Streams get a keep-alive comment
+ * after PDB_TR_SSE_KEEPALIVE_MS of silence. Returns PDB_OK or PDB_E_NOMEM.
+ */
+enum pdb_rc tr_pages_send(struct tr_pages *p, const char *event, size_t len) PDB_WARN_UNUSED;
+
+/* tr_pages_streams: the event streams open now (tests, bench/). */
+size_t tr_pages_streams(const struct tr_pages *p);
 
 /*
  * tr_free: close every connection, session and listener (their calls are

@@ -2,29 +2,34 @@
 /*
  * cmd_run.c - `pdbridge run`: the daemon that turns a board into a status
  * display's bridge. The status poller publishes to MQTT (when mqtt.url is
- * set) and the MCP listeners of mcp.listen serve agents, all on one event
- * loop in one process, with the worker pool for PagerDuty calls and paho's
- * threads as the only other threads (docs/adr-threads.md).
+ * set) and feeds the board page (when board.listen is set), and the MCP
+ * listeners of mcp.listen serve agents, all on one event loop in one
+ * process, with the worker pool for PagerDuty calls and paho's threads as
+ * the only other threads (docs/adr-threads.md).
  *
  * Signals: SIGTERM and SIGINT stop it cleanly (MCP sessions closed, "offline"
  * published to <base>/status, calls finished); SIGHUP reloads the settings
  * (flag > environment > flash > default, the flags as given at start). A
  * reload that does not validate is logged and the running settings stay. The
  * poller and MQTT take the new settings at once (MQTT reconnects only when
- * its own settings changed; a newly set mqtt.url starts them); the MCP
- * listeners, the tool gating and the PagerDuty settings of the tools are
- * fixed at start: restart for those.
+ * its own settings changed; a newly set mqtt.url starts them), the board
+ * page its theme; the MCP listeners, the board page's listener and token,
+ * the tool gating and the PagerDuty settings of the tools are fixed at
+ * start: restart for those.
  *
  * Start order: signals are taken before any thread exists, then the HTTPS
- * client, the pool, MCP, the poller and MQTT. Stop order: MCP closes (its
- * calls cancelled), MQTT says "offline", the pool finishes and joins, and
- * only then are the poller, the tables and the clients freed.
+ * client, the pool, MCP, the board page, the poller and MQTT. Stop order:
+ * MCP closes (its calls cancelled), the board page's viewers are let go,
+ * MQTT says "offline", the pool finishes and joins, and only then are the
+ * poller, the board, the tables and the clients freed.
  */
 #include <pdbridge/app.h>
+#include <pdbridge/board.h>
 #include <pdbridge/ev.h>
 #include <pdbridge/log.h>
 #include <pdbridge/mq.h>
 #include <pdbridge/status.h>
+#include <pdbridge/transport.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -51,7 +56,16 @@ struct daemon {
 	char base[2 * PDB_CFG_WORD_MAX + 2]; /* <mqtt.base_topic>/<node> */
 	char will[2 * PDB_CFG_WORD_MAX + 9]; /* <base>/status */
 	char client_id[PDB_CFG_WORD_MAX + 1];
+	struct board *board;        /* the board page, when board.listen is set */
+	struct tr_server *board_tr; /* its listener, with board.token */
+	struct tr_pages *pages;
 };
+
+/* The poller runs for whoever shows the state: MQTT, the board page. */
+static bool wants_status(const struct daemon *d, const struct cfg *c)
+{
+	return *cfg_str(c, CFG_MQTT_URL) || d->board;
+}
 
 /* The host name as a topic level: [A-Za-z0-9_-] only, "pdbridge" when there is none. */
 static void default_node(char *out, size_t len)
@@ -102,7 +116,22 @@ static enum pdb_rc publish(void *ud, const char *topic, const char *payload, siz
 {
 	struct daemon *d = ud;
 
-	return d->mq ? mq_publish(d->mq, topic, payload, len, qos, retain) : PDB_E_IO;
+	if (!d->mq) /* no broker set is no failure; a broker away is (the poller retries) */
+		return *cfg_str(d->set.cfg, CFG_MQTT_URL) ? PDB_E_IO : PDB_OK;
+	return mq_publish(d->mq, topic, payload, len, qos, retain);
+}
+
+/* Every state the poller applied, to the views on the board itself. */
+static void on_view(void *ud, const struct status_view *v)
+{
+	struct daemon *d = ud;
+
+	if (d->board)
+		board_update(d->board, &(struct board_update){.seq = v->seq,
+		                                              .changed = v->changed,
+		                                              .last_good_ms = v->last_good_ms,
+		                                              .state_json = v->state_json,
+		                                              .state_len = v->state_len});
 }
 
 /* The poller's settings from snapshot @c; @pd and @ids back it for the call. */
@@ -135,6 +164,8 @@ static enum pdb_rc status_conf_from(struct daemon *d, const struct cfg *c, struc
 	    .write = cfg_bool(c, CFG_WRITE_TOOLS),
 	    .publish = publish,
 	    .publish_ud = d,
+	    .on_view = on_view,
+	    .view_ud = d,
 	};
 	return PDB_OK;
 }
@@ -221,11 +252,61 @@ static enum pdb_rc start_status(struct daemon *d, const struct cfg *c, struct pd
 
 	if (!rc)
 		rc = status_new(&sc, &d->st, err);
-	if (!rc)
+	if (!rc && *cfg_str(c, CFG_MQTT_URL))
 		rc = mq_from(d, c, err);
 	if (!rc)
 		status_start(d->st);
 	return rc;
+}
+
+/* --- the board page ----------------------------------------------------------- */
+
+static const struct tr_route board_routes[] = {
+    {"/", "text/html; charset=utf-8", board_page, false},
+    {"/state.json", "application/json", board_state, false},
+    {"/events", "text/event-stream", board_first_event, true},
+};
+
+static enum pdb_rc board_send(void *ud, const char *events, size_t len)
+{
+	struct daemon *d = ud;
+
+	return d->pages ? tr_pages_send(d->pages, events, len) : PDB_OK;
+}
+
+static struct board_conf board_conf_from(struct daemon *d, const struct cfg *c)
+{
+	return (struct board_conf){.theme = cfg_str(c, CFG_BOARD_THEME),
+	                           .interval_ms = cfg_int(c, CFG_POLL_INTERVAL) * 1000,
+	                           .stale_after = (unsigned)cfg_int(c, CFG_POLL_STALE_AFTER),
+	                           .send = board_send,
+	                           .send_ud = d};
+}
+
+/* The board page on board.listen, with board.token off loopback. */
+static enum pdb_rc start_board(struct daemon *d, const struct cfg *c, struct pdb_err *err)
+{
+	struct board_conf bc = board_conf_from(d, c);
+	struct tr_pages_conf pc = {board_routes, sizeof(board_routes) / sizeof(board_routes[0]),
+	                           NULL};
+	char bound[PDB_CFG_PATH_MAX + 16], why[PDB_ERRMSG_MAX];
+	const char *token;
+	enum pdb_rc rc = cfg_secret(c, CFG_BOARD_TOKEN, &token, err);
+
+	if (!rc)
+		rc = board_new(&bc, &d->board, err);
+	if (!rc)
+		rc = tr_new(&(struct tr_conf){.loop = d->loop, .token = token}, &d->board_tr, err);
+	pc.ud = d->board;
+	if (!rc)
+		rc = tr_listen_pages(d->board_tr, cfg_str(c, CFG_BOARD_LISTEN), &pc, &d->pages,
+		                     bound, sizeof(bound), err);
+	if (rc) {
+		snprintf(why, sizeof(why), "%s", pdb_err_text(err));
+		return pdb_err_set(err, rc, "board.listen: %s", why);
+	}
+	LOG_INFO("run", "board page at %s (%s theme)", bound, bc.theme);
+	return PDB_OK;
 }
 
 /* SIGHUP: the settings again, from every layer; the running ones stay on any error. */
@@ -253,16 +334,21 @@ static void on_hup(struct ev_loop *l, void *ud)
 	}
 	app_apply_log_level(d->set.cfg);
 	url = cfg_str(d->set.cfg, CFG_MQTT_URL);
-	if (!d->st && *url)
+	if (d->board) {
+		struct board_conf bc = board_conf_from(d, d->set.cfg);
+
+		rc = board_reconfigure(d->board, &bc, &err);
+	}
+	if (!rc && !d->st && wants_status(d, d->set.cfg))
 		rc = start_status(d, d->set.cfg, &err);
-	else if (d->st && !*url)
+	else if (!rc && d->mq && !*url)
 		rc = pdb_err_set(&err, PDB_E_INVAL,
 		                 "mqtt.url was removed: restart to stop publishing");
-	else if (d->st) {
+	else if (!rc && d->st) {
 		rc = status_conf_from(d, d->set.cfg, &pd, &ids, &sc, &err);
 		if (!rc)
 			rc = status_reconfigure(d->st, &sc, &err);
-		if (!rc)
+		if (!rc && *url)
 			rc = mq_from(d, d->set.cfg, &err);
 	}
 	if (rc)
@@ -293,11 +379,12 @@ static enum pdb_rc start(struct daemon *d, const struct app_mcp_opts *mo,
 		rc = app_mcp_settings_from(mcp_cfg, mo, true, &ms, err);
 	if (rc)
 		return rc;
-	if (!*cfg_str(c, CFG_MQTT_URL) && !ms.n_listen)
-		return pdb_err_set(err, PDB_E_INVAL,
-		                   "nothing to run: set mqtt.url (status to MQTT) or mcp.listen "
-		                   "(MCP for agents), e.g. pdbridge config set mqtt.url "
-		                   "mqtt://127.0.0.1:1883");
+	if (!*cfg_str(c, CFG_MQTT_URL) && !*cfg_str(c, CFG_BOARD_LISTEN) && !ms.n_listen)
+		return pdb_err_set(
+		    err, PDB_E_INVAL,
+		    "nothing to run: set mqtt.url (status to MQTT), board.listen (the "
+		    "board page) or mcp.listen (MCP for agents), e.g. pdbridge config "
+		    "set mqtt.url mqtt://127.0.0.1:1883");
 	if (ev_new(&d->loop) || ev_signals(d->loop, on_hup, d))
 		return pdb_err_set(err, PDB_E_IO, "cannot set up the event loop");
 	if (pd_global_init())
@@ -314,20 +401,27 @@ static enum pdb_rc start(struct daemon *d, const struct app_mcp_opts *mo,
 	} else {
 		LOG_INFO("run", "mcp.listen is unset: not serving MCP");
 	}
-	if (!*cfg_str(c, CFG_MQTT_URL)) {
-		LOG_INFO("run", "mqtt.url is unset: not publishing status (set it, then reload)");
-		return PDB_OK;
+	if (*cfg_str(c, CFG_BOARD_LISTEN)) {
+		rc = start_board(d, c, err);
+		if (rc)
+			return rc;
 	}
-	return start_status(d, c, err);
+	if (!*cfg_str(c, CFG_MQTT_URL))
+		LOG_INFO("run", "mqtt.url is unset: not publishing status (set it, then reload)");
+	return wants_status(d, c) ? start_status(d, c, err) : PDB_OK;
 }
 
 static void stop(struct daemon *d)
 {
 	app_mcp_close(&d->mcp);
+	tr_free(d->board_tr); /* the viewers' streams end */
+	d->board_tr = NULL;
+	d->pages = NULL;
 	mq_free(d->mq); /* "offline", before waiting for the pool */
 	d->mq = NULL;
 	ev_pool_free(d->pool); /* every PagerDuty call has a deadline */
 	status_free(d->st);
+	board_free(d->board);
 	app_mcp_free(&d->mcp);
 	if (d->pd_inited)
 		pd_global_cleanup();
@@ -342,13 +436,15 @@ int app_cmd_run(int argc, char **argv)
 	static struct app_mcp_opts mo;
 	static struct cfg_flag flags[CFG_KEYS];
 	struct app_pd_flags pf = {0};
-	const char *mqtt_url = NULL, *node_id = NULL, *interval = NULL;
+	const char *mqtt_url = NULL, *node_id = NULL, *interval = NULL, *board_listen = NULL;
 	bool help = false;
 	const struct app_opt opts[] = {
 	    {"mqtt-url", APP_OPT_STRING, &mqtt_url, "URL", "MQTT broker, mqtt://HOST[:PORT]"},
 	    {"node-id", APP_OPT_STRING, &node_id, "ID",
 	     "topic level of this board (default: host)"},
 	    {"poll-interval", APP_OPT_STRING, &interval, "SECONDS", "between two polls (30)"},
+	    {"board-listen", APP_OPT_STRING, &board_listen, "URL",
+	     "board page, http://HOST:PORT/ (off loopback: board.token)"},
 	    APP_MCP_OPTS(&mo),
 	    APP_PD_OPTS(&pf),
 	    {"help", APP_OPT_FLAG, &help, NULL, "this text"},
@@ -369,6 +465,7 @@ int app_cmd_run(int argc, char **argv)
 	flags[n++] = (struct cfg_flag){CFG_MQTT_URL, mqtt_url, "--mqtt-url"};
 	flags[n++] = (struct cfg_flag){CFG_MQTT_NODE_ID, node_id, "--node-id"};
 	flags[n++] = (struct cfg_flag){CFG_POLL_INTERVAL, interval, "--poll-interval"};
+	flags[n++] = (struct cfg_flag){CFG_BOARD_LISTEN, board_listen, "--board-listen"};
 	if (app_mcp_flags(&mo, flags, &n, &err))
 		goto out;
 	d.n_own_flags = n; /* the PagerDuty flags last: app_settings_once() adds its own */

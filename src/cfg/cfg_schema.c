@@ -83,6 +83,12 @@ static const struct cfg_field schema[CFG_KEYS] = {
         0, NULL, "--log-level", "lines above this level are dropped"},
     [CFG_SECRETS_SEAL] = {"secrets.seal", CFG_T_BOOL, CFG_F_TEXT, "true", 0, 0, NULL, 0, NULL,
         NULL, "seal secrets with the device-bound key when they are stored"},
+    [CFG_BOARD_LISTEN] = {"board.listen", CFG_T_STR, CFG_F_URL, "", 1, PDB_CFG_PATH_MAX, "http", 0,
+        NULL, "--board-listen", "board page: http://HOST:PORT/ (unset: none)"},
+    [CFG_BOARD_TOKEN] = {"board.token", CFG_T_STR, CFG_F_WORD, "", 16, PDB_CFG_WORD_MAX, NULL,
+        SECRET, NULL, NULL, "board page's access token, required off loopback (16+ of A-Za-z0-9_-)"},
+    [CFG_BOARD_THEME] = {"board.theme", CFG_T_ENUM, CFG_F_TEXT, "light", 0, 0, "light|dark", 0,
+        NULL, NULL, "board page colours"},
 };
 /* clang-format on */
 

@@ -93,6 +93,8 @@ struct tr_http {
 	uint64_t next_stream;
 	bool in_run; /* inside MHD_run(): callbacks must not re-enter it */
 	bool rerun;  /* a connection was resumed from inside: run again */
+	/* a page listener: tr_page.c answers its requests, no MCP here */
+	struct tr_pages *pages;
 };
 
 /* Per request state (MHD's con_cls). */
@@ -518,6 +520,14 @@ static bool origin_ok(const struct tr_http *h, const char *origin, const char *r
 	return our_name(h, host) || (h->addr.wildcard && !strcasecmp(host, req_host));
 }
 
+bool tr__http_names_ok(const struct tr_http *h, struct MHD_Connection *conn)
+{
+	char host[PDB_TR_HOSTNAME_MAX];
+
+	return host_ok(h, header(conn, MHD_HTTP_HEADER_HOST), host, sizeof(host)) &&
+	       origin_ok(h, header(conn, MHD_HTTP_HEADER_ORIGIN), host);
+}
+
 static bool auth_ok(const struct tr_http *h, struct MHD_Connection *conn)
 {
 	const char *v = header(conn, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -724,6 +734,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	enum MHD_Result ret = MHD_NO;
 
 	(void)version;
+	if (h->pages)
+		return (enum MHD_Result)tr__pages_request(h->pages, conn, url, method);
 	if (!req) { /* headers are in; no body read yet */
 		if (check_request(h, conn, url, m, &ret))
 			return ret;
@@ -809,6 +821,11 @@ static void drive(struct tr_http *h)
 		LOG_WARN("http", "no timer left: libmicrohttpd runs on the sweep only");
 }
 
+void tr__http_drive(struct tr_http *h)
+{
+	drive(h);
+}
+
 static void on_epoll(struct ev_loop *l, int fd, unsigned events, void *ud)
 {
 	(void)l;
@@ -817,8 +834,8 @@ static void on_epoll(struct ev_loop *l, int fd, unsigned events, void *ud)
 	drive(ud);
 }
 
-enum pdb_rc tr__http_new(struct tr_server *t, const struct tr_addr *a, int fd, struct tr_http **out,
-                         struct pdb_err *err)
+enum pdb_rc tr__http_new(struct tr_server *t, const struct tr_addr *a, int fd,
+                         struct tr_pages *pages, struct tr_http **out, struct pdb_err *err)
 {
 	const union MHD_DaemonInfo *info;
 	unsigned timeout_s = (unsigned)(t->conf.line_timeout_ms / 1000);
@@ -830,12 +847,15 @@ enum pdb_rc tr__http_new(struct tr_server *t, const struct tr_addr *a, int fd, s
 		return pdb_err_set(err, PDB_E_NOMEM, "out of memory");
 	h->t = t;
 	h->addr = *a;
+	h->pages = pages;
 	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
 	                            (a->ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 	                        0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, fd,
-	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)PDB_TR_HTTP_CONN_MAX,
+	                        MHD_OPTION_CONNECTION_LIMIT,
+	                        (unsigned)(pages ? PDB_TR_PAGE_CONN_MAX : PDB_TR_HTTP_CONN_MAX),
 	                        MHD_OPTION_CONNECTION_TIMEOUT, timeout_s ? timeout_s : 1u,
-	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)PDB_TR_HTTP_CONN_MEMORY,
+	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	                        (size_t)(pages ? PDB_TR_PAGE_CONN_MEMORY : PDB_TR_HTTP_CONN_MEMORY),
 	                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 	                        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_END);
 	if (!h->d) {

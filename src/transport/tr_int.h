@@ -54,6 +54,8 @@ struct tr_server {
 	size_t n_tcp;
 	struct tr_http *http[PDB_TR_LISTEN_MAX];
 	size_t n_http;
+	struct tr_pages *pages[PDB_TR_LISTEN_MAX]; /* page listeners (tr_page.c) */
+	size_t n_pages;
 	struct tr_conn *conns; /* TCP connections, and the stdio one */
 	size_t n_tcp_conns;
 	bool have_stdio;
@@ -80,10 +82,28 @@ enum pdb_rc tr__stdio_start(struct tr_server *t, int in_fd, int out_fd, struct p
 void tr__conns_sweep(struct tr_server *t, int64_t now);
 void tr__conns_close_all(struct tr_server *t);
 
-/* tr_http.c: Streamable HTTP. */
-enum pdb_rc tr__http_new(struct tr_server *t, const struct tr_addr *a, int fd, struct tr_http **out,
-                         struct pdb_err *err);
+/* tr_http.c: Streamable HTTP; with @pages, a page listener whose requests tr_page.c answers. */
+enum pdb_rc tr__http_new(struct tr_server *t, const struct tr_addr *a, int fd,
+                         struct tr_pages *pages, struct tr_http **out, struct pdb_err *err);
 void tr__http_sweep(struct tr_http *h, int64_t now);
 void tr__http_free(struct tr_http *h);
+
+/* For tr_page.c: libmicrohttpd's types stay in the .c files that include it. */
+struct MHD_Connection;
+
+/* tr__http_names_ok: the Host and Origin of @conn pass the DNS-rebinding rules. */
+bool tr__http_names_ok(const struct tr_http *h, struct MHD_Connection *conn);
+
+/* tr__http_drive: run libmicrohttpd now (after resuming connections). */
+void tr__http_drive(struct tr_http *h);
+
+/* tr_page.c: page listeners. tr__pages_request returns an enum MHD_Result. */
+enum pdb_rc tr__pages_new(struct tr_server *t, const struct tr_addr *a, int fd,
+                          const struct tr_pages_conf *pc, struct tr_pages **out,
+                          struct pdb_err *err);
+int tr__pages_request(struct tr_pages *p, struct MHD_Connection *conn, const char *url,
+                      const char *method);
+void tr__pages_sweep(struct tr_pages *p, int64_t now);
+void tr__pages_free(struct tr_pages *p);
 
 #endif /* PDBRIDGE_TR_INT_H */

@@ -177,6 +177,8 @@ static void sweep(struct ev_loop *l, void *ud)
 	tr__conns_sweep(t, now);
 	for (i = 0; i < t->n_http; i++)
 		tr__http_sweep(t->http[i], now);
+	for (i = 0; i < t->n_pages; i++)
+		tr__pages_sweep(t->pages[i], now);
 	if (ev_timer_add(t->conf.loop, PDB_TR_SWEEP_MS, sweep, t, &t->sweep_timer)) {
 		t->sweep_timer = 0;
 		LOG_ERROR("tr", "no timer left for the sweep: timeouts are not enforced");
@@ -189,8 +191,8 @@ enum pdb_rc tr_new(const struct tr_conf *conf, struct tr_server **out, struct pd
 	size_t n = conf->token ? strlen(conf->token) : 0;
 
 	*out = NULL;
-	if (!conf->loop || !conf->mcp)
-		return pdb_err_set(err, PDB_E_INVAL, "transport needs a loop and an MCP server");
+	if (!conf->loop)
+		return pdb_err_set(err, PDB_E_INVAL, "transport needs a loop");
 	if (n > PDB_SECRET_MAX)
 		return pdb_err_set(err, PDB_E_INVAL, "auth token longer than %d bytes",
 		                   PDB_SECRET_MAX);
@@ -223,6 +225,28 @@ enum pdb_rc tr_new(const struct tr_conf *conf, struct tr_server **out, struct pd
 	return PDB_OK;
 }
 
+/*
+ * Room for one more listener, @url parsed into @a, the token rule (@need says
+ * which token), and a bound socket in *@fd.
+ */
+static enum pdb_rc open_listener(struct tr_server *t, const char *url, const char *need,
+                                 struct tr_addr *a, int *fd, struct pdb_err *err)
+{
+	enum pdb_rc rc;
+
+	if (t->n_tcp + t->n_http + t->n_pages == PDB_TR_LISTEN_MAX)
+		return pdb_err_set(err, PDB_E_TOO_LARGE, "more than %d listeners",
+		                   PDB_TR_LISTEN_MAX);
+	rc = tr__parse_url(url, a, err);
+	if (rc)
+		return rc;
+	/* The rule: whatever is reachable from another machine needs the token. */
+	if (!a->loopback && !t->token_len)
+		return pdb_err_set(err, PDB_E_INVAL, "%s is not a loopback address: %s", a->host,
+		                   need);
+	return tr__bind(a, fd, err);
+}
+
 enum pdb_rc tr_listen(struct tr_server *t, const char *url, char *bound, size_t bound_len,
                       struct pdb_err *err)
 {
@@ -230,19 +254,9 @@ enum pdb_rc tr_listen(struct tr_server *t, const char *url, char *bound, size_t 
 	enum pdb_rc rc;
 	int fd;
 
-	if (t->n_tcp + t->n_http == PDB_TR_LISTEN_MAX)
-		return pdb_err_set(err, PDB_E_TOO_LARGE, "more than %d listeners",
-		                   PDB_TR_LISTEN_MAX);
-	rc = tr__parse_url(url, &a, err);
-	if (rc)
-		return rc;
-	/* The rule: whatever is reachable from another machine needs the token. */
-	if (!a.loopback && !t->token_len)
-		return pdb_err_set(err, PDB_E_INVAL,
-		                   "%s is not a loopback address: an auth token is required "
-		                   "(--auth-token-file)",
-		                   a.host);
-	rc = tr__bind(&a, &fd, err);
+	if (!t->conf.mcp)
+		return pdb_err_set(err, PDB_E_INVAL, "no MCP server to serve on %.64s", url);
+	rc = open_listener(t, url, "an auth token is required (--auth-token-file)", &a, &fd, err);
 	if (rc)
 		return rc;
 	if (a.scheme == TR_SCHEME_TCP) {
@@ -255,7 +269,7 @@ enum pdb_rc tr_listen(struct tr_server *t, const char *url, char *bound, size_t 
 		if (!rc)
 			t->n_tcp++;
 	} else {
-		rc = tr__http_new(t, &a, fd, &t->http[t->n_http], err);
+		rc = tr__http_new(t, &a, fd, NULL, &t->http[t->n_http], err);
 		if (!rc)
 			t->n_http++;
 	}
@@ -269,8 +283,49 @@ enum pdb_rc tr_listen(struct tr_server *t, const char *url, char *bound, size_t 
 	return PDB_OK;
 }
 
+/* A page listener's URL is http://HOST:PORT with no path but "/": the routes are the paths. */
+static bool bare_http(const char *url)
+{
+	const char *host = url + 7, *v6_end = strchr(host, ']'), *slash;
+
+	if (strncmp(url, "http://", 7))
+		return false;
+	slash = strchr(*host == '[' && v6_end ? v6_end : host, '/');
+	return !slash || !strcmp(slash, "/");
+}
+
+enum pdb_rc tr_listen_pages(struct tr_server *t, const char *url, const struct tr_pages_conf *pc,
+                            struct tr_pages **out, char *bound, size_t bound_len,
+                            struct pdb_err *err)
+{
+	struct tr_addr a;
+	enum pdb_rc rc;
+	int fd;
+
+	*out = NULL;
+	if (!bare_http(url))
+		return pdb_err_set(err, PDB_E_INVAL,
+		                   "a page listener is http://HOST:PORT/ (no path), not '%.64s'",
+		                   url);
+	rc = open_listener(t, url, "an access token is required", &a, &fd, err);
+	if (rc)
+		return rc;
+	rc = tr__pages_new(t, &a, fd, pc, out, err);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	t->pages[t->n_pages++] = *out;
+	snprintf(bound, bound_len, "http://%s:%d/", a.host, a.port);
+	LOG_INFO("tr", "serving pages on %s%s", bound,
+	         t->token_len ? " (access token required)" : "");
+	return PDB_OK;
+}
+
 enum pdb_rc tr_stdio(struct tr_server *t, int in_fd, int out_fd, struct pdb_err *err)
 {
+	if (!t->conf.mcp)
+		return pdb_err_set(err, PDB_E_INVAL, "no MCP server to serve on stdio");
 	if (t->have_stdio)
 		return pdb_err_set(err, PDB_E_INVAL, "stdio is served once");
 	return tr__stdio_start(t, in_fd, out_fd, err);
@@ -291,6 +346,8 @@ void tr_free(struct tr_server *t)
 	}
 	for (i = 0; i < t->n_http; i++)
 		tr__http_free(t->http[i]);
+	for (i = 0; i < t->n_pages; i++)
+		tr__pages_free(t->pages[i]);
 	buf_free(&t->scratch);
 	mem_free(t);
 }

@@ -610,6 +610,8 @@ static void import_errors_never_show_a_secret(void)
 
 /* --- the layers ----------------------------------------------------------------------- */
 
+#define PAD "--------------------------------"
+
 /* Two different valid values of @k. */
 static void two_values(enum cfg_key k, char v1[64], char v2[64])
 {
@@ -633,9 +635,10 @@ static void two_values(enum cfg_key k, char v1[64], char v2[64])
 		break;
 	}
 	switch (f->form) {
-	case CFG_F_URL:
+	case CFG_F_URL: /* the first scheme and the last (the same when there is one) */
 		snprintf(v1, 64, "%.*s://one", (int)strcspn(f->choices, "|"), f->choices);
-		snprintf(v2, 64, "%s://two", strrchr(f->choices, '|') + 1);
+		snprintf(v2, 64, "%s://two",
+		         strrchr(f->choices, '|') ? strrchr(f->choices, '|') + 1 : f->choices);
 		return;
 	case CFG_F_EMAIL:
 		snprintf(v1, 64, "one@example.com");
@@ -644,9 +647,9 @@ static void two_values(enum cfg_key k, char v1[64], char v2[64])
 	case CFG_F_TEXT:
 	case CFG_F_WORD:
 	case CFG_F_TOPIC:
-	case CFG_F_GLOB:
-		snprintf(v1, 64, "one");
-		snprintf(v2, 64, "two");
+	case CFG_F_GLOB: /* padded to the shortest a key takes (board.token: 16) */
+		snprintf(v1, 64, "one%.*s", f->min > 3 ? (int)f->min - 3 : 0, PAD);
+		snprintf(v2, 64, "two%.*s", f->min > 3 ? (int)f->min - 3 : 0, PAD);
 		return;
 	}
 }
