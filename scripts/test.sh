@@ -120,7 +120,7 @@ step fuzz-cfg tests/fuzz/run_cfg.sh 30
 step mcp-conformance-and-sdk tests/mcp-node/run.sh "$top/build"
 # The board page in headless Chromium, and the kiosk script (about a minute; the bound
 # is a hang guard).
-step board-page timeout 600 env PDB_BUILD=build python3 -m unittest discover -v -s tests/board
+step board-page --limit 600 env PDB_BUILD=build python3 tests/pyrun.py discover -v -s tests/board
 
 # The simulator's key, the MCP tests' bearer token and the config tests' token must not
 # appear in anything any step printed.
