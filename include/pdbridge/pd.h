@@ -233,6 +233,7 @@ struct pd_incident {
 	char service_name[PDB_PD_NAME_MAX];
 	char html_url[PDB_PD_URL_MAX];
 	int64_t created_ms;
+	char acked_by[PDB_PD_NAME_MAX]; /* the latest acknowledger's name, "" when none */
 };
 
 /**

@@ -57,6 +57,18 @@ static void ref_name(const cJSON *obj, const char *key, char *dst, size_t cap)
 	copy_text(dst, cap, s);
 }
 
+/* The name of the last entry of acknowledgements[] (PagerDuty appends), "" when none. */
+static void latest_acknowledger(const cJSON *obj, char *dst, size_t cap)
+{
+	const cJSON *acks;
+	int n;
+
+	dst[0] = '\0';
+	n = jsonx_get_arr(obj, "acknowledgements", &acks) ? 0 : cJSON_GetArraySize(acks);
+	if (n > 0)
+		ref_name(cJSON_GetArrayItem(acks, n - 1), "acknowledger", dst, cap);
+}
+
 /* An ISO-8601 time member, 0 when absent or null; a malformed one is an error. */
 static enum pdb_rc time_field(const cJSON *obj, const char *key, int64_t *out, struct pdb_err *err)
 {
@@ -174,5 +186,6 @@ enum pdb_rc pd_decode_incident(const struct cJSON *obj, struct pd_incident *out,
 		copy_text(out->html_url, sizeof(out->html_url), s);
 	ref_name(obj, "service", out->service_name, sizeof(out->service_name));
 	ref_name(obj, "priority", out->priority, sizeof(out->priority));
+	latest_acknowledger(obj, out->acked_by, sizeof(out->acked_by));
 	return PDB_OK;
 }

@@ -103,7 +103,9 @@ static cJSON *incident_json(const struct pd_incident *i)
 	    !(i->priority[0] ? add_str(o, "priority", i->priority)
 	                     : cJSON_AddNullToObject(o, "priority") != NULL) ||
 	    !add_str(o, "service", i->service_name) ||
-	    !jsonx_add_time(o, "created", i->created_ms) || !add_str(o, "url", i->html_url)) {
+	    !jsonx_add_time(o, "created", i->created_ms) || !add_str(o, "url", i->html_url) ||
+	    !(i->acked_by[0] ? add_str(o, "acknowledged_by", i->acked_by)
+	                     : cJSON_AddNullToObject(o, "acknowledged_by") != NULL)) {
 		cJSON_Delete(o);
 		return NULL;
 	}

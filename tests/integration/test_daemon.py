@@ -255,6 +255,15 @@ class DaemonTest(unittest.TestCase):
         puts = [r for r in self.sim.requests() if r["method"] == "PUT"]
         self.assertEqual([r["path"] for r in puts], ["/incidents"])  # one bulk update
         self.assertEqual(puts[0]["headers"].get("From"), self.from_email())
+        # The next state names who acknowledged, as PagerDuty records it.
+        acked = self.sim.api("/incidents/" + inc["id"])["incident"]["acknowledgements"]
+        state = payload_json(self.wait(
+            sub, BASE + "/state",
+            lambda m: any(i["id"] == inc["id"] and i["status"] == "acknowledged"
+                          for i in json.loads(m[1])["incidents"]), timeout=POLL_S * 3))
+        mine = [i for i in state["incidents"] if i["id"] == inc["id"]][0]
+        self.assertEqual(mine["acknowledged_by"], acked[-1]["acknowledger"]["summary"])
+        self.assertTrue(mine["acknowledged_by"])
         # An unknown seq acknowledges nothing.
         publish(self.broker, BASE + "/cmd/ack", json.dumps({"seq": 999999}))
         res = payload_json(self.wait(sub, BASE + "/cmd/ack/result", lambda m: "999999" in m[1]))
