@@ -353,8 +353,8 @@ static void stdio_a_reader_that_keeps_up_never_stalls(void)
 	buf_init(&in, 1 << 20);
 	T_EQ_INT(buf_adds(&in, INIT), PDB_OK);
 	for (i = 2; i <= N + 1; i++) { /* the initialize request is id 1 */
-		n = snprintf(req, sizeof(req), "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/list\"}\n",
-		             i);
+		n = snprintf(req, sizeof(req),
+		             "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/list\"}\n", i);
 		T_EQ_INT(buf_add(&in, req, (size_t)n), PDB_OK);
 	}
 	T_EQ_INT(write(to_srv[1], buf_cstr(&in), buf_len(&in)), (ssize_t)buf_len(&in));
