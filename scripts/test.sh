@@ -78,6 +78,7 @@ step tsan scripts/tsan.sh
 step fuzz-rpc tests/fuzz/run.sh 30
 step fuzz-cfg tests/fuzz/run_cfg.sh 30
 step mcp-conformance-and-sdk tests/mcp-node/run.sh "$top/build"
+step mcp-inspector timeout 600 tests/inspector/run.sh "$top/build"
 
 # The simulator's key, the MCP tests' bearer token and the config tests' token must not
 # appear in anything any step printed.

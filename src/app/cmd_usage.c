@@ -386,7 +386,7 @@ static void print_text(const struct pd_client *c, const struct me *me, const str
 	if (others || a->unkept)
 		printf(
 		    "\nChanges were made with API tokens other than this key. If you do not know "
-		    "them, revoke them in PagerDuty (My Profile > User Settings > API Access).\n");
+		    "them, revoke them in PagerDuty (My Profile > User Settings).\n");
 }
 
 int app_cmd_usage(int argc, char **argv)

@@ -1,6 +1,6 @@
-"""Every client configuration of docs/clients.md, run as the client would run it.
+"""Every client configuration of docs/clients.md and README.md, run as the client would run it.
 
-The page's fenced blocks marked `client-snippet` are JSON client files (VS Code's `servers`
+The pages' fenced blocks marked `client-snippet` are JSON client files (VS Code's `servers`
 with `inputs`, the `mcpServers` of Cursor, Claude Desktop and Claude Code) or `claude mcp
 add` command lines. Each server they describe is started or reached exactly as written, with
 only the placeholders filled in (the simulator's key, the test's bearer token, the test
@@ -39,7 +39,7 @@ from simfixture import TOKEN, TOP, Sim, build_dir
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 from check_official_table import compare, load_official  # noqa: E402
 
-DOC = os.path.join(TOP, "docs", "clients.md")
+DOCS = (os.path.join(TOP, "docs", "clients.md"), os.path.join(TOP, "README.md"))
 INSPECTOR = os.path.join(TOP, "tests", "inspector")
 BEARER = "mcp-bearer-7c41e9-snippets"
 PI = "raspberrypi.local:8000"  # the Pi's address every remote snippet uses
@@ -52,18 +52,20 @@ DEADLINE_S = 60
 
 
 def snippets():
-    """(line, kind, text) of every fenced block marked client-snippet."""
-    out, block, start = [], None, 0
-    with open(DOC, encoding="utf-8") as f:
-        for n, ln in enumerate(f, 1):
-            m = re.match(r"^```(\w+) client-snippet\s*$", ln)
-            if block is None and m:
-                block, kind, start = [], m.group(1), n
-            elif block is not None and ln.startswith("```"):
-                out.append((start, kind, "".join(block)))
-                block = None
-            elif block is not None:
-                block.append(ln)
+    """("file:line", kind, text) of every fenced block marked client-snippet."""
+    out = []
+    for doc in DOCS:
+        block, start = None, 0
+        with open(doc, encoding="utf-8") as f:
+            for n, ln in enumerate(f, 1):
+                m = re.match(r"^```(\w+) client-snippet\s*$", ln)
+                if block is None and m:
+                    block, kind, start = [], m.group(1), n
+                elif block is not None and ln.startswith("```"):
+                    out.append(("%s:%d" % (os.path.basename(doc), start), kind, "".join(block)))
+                    block = None
+                elif block is not None:
+                    block.append(ln)
     return out
 
 
@@ -340,7 +342,7 @@ class ClientSnippetsTest(unittest.TestCase):
 
     def test_every_snippet_runs(self):
         found = snippets()
-        self.assertGreaterEqual(len(found), 10, "client-snippet blocks went missing")
+        self.assertGreaterEqual(len(found), 11, "client-snippet blocks went missing")
         kinds = set()
         for line, kind, text in found:
             for name, raw, inputs in servers(kind, text):
