@@ -256,7 +256,7 @@ static bool add_key(cJSON *arr, const struct audit_key *k, const char *mine)
 
 static cJSON *audit_json(const struct audit *a, const char *mine)
 {
-	cJSON *o = cJSON_CreateObject(), *arr;
+	cJSON *o = cJSON_CreateObject(), *arr = NULL;
 	size_t i;
 	bool ok = o && jsonx_add_time(o, "since", a->since_ms) &&
 	          cJSON_AddNumberToObject(o, "records", (double)a->records) &&
