@@ -22,7 +22,6 @@ import http.client
 import json
 import os
 import re
-import select
 import shlex
 import signal
 import stat
@@ -33,7 +32,7 @@ import time
 import unittest
 import urllib.parse
 
-from mcpfixture import INIT
+from mcpfixture import INIT, StdioClient
 from simfixture import TOKEN, TOP, Sim, build_dir
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
@@ -167,55 +166,6 @@ os.execv(exe, [exe, *args])
 '''
 
 
-class Stdio:
-    """A stdio MCP server started from a command line; one request at a time, each with a deadline."""
-
-    def __init__(self, argv, env):
-        self.err = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.err, env=env)
-        self.buf = b""
-
-    def send(self, msg):
-        self.proc.stdin.write((json.dumps(msg) + "\n").encode())
-        self.proc.stdin.flush()
-
-    def request(self, msg):
-        self.send(msg)
-        deadline = time.monotonic() + DEADLINE_S
-        while time.monotonic() < deadline:
-            while b"\n" in self.buf:
-                ln, self.buf = self.buf.split(b"\n", 1)
-                if ln.strip():
-                    got = json.loads(ln)
-                    if got.get("id") == msg["id"]:
-                        return got
-            ready, _, _ = select.select([self.proc.stdout], [], [], 0.5)
-            if ready:
-                chunk = os.read(self.proc.stdout.fileno(), 65536)
-                if not chunk:
-                    break
-                self.buf += chunk
-        raise AssertionError("no answer to %s within %ss: %s" % (msg["method"], DEADLINE_S,
-                                                                   self.stderr()[-2000:]))
-
-    def stderr(self):
-        self.err.seek(0)
-        return self.err.read().decode(errors="replace")
-
-    def close(self):
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc.stdout.close()
-        text = self.stderr()
-        self.err.close()
-        return text
-
-
 class ClientSnippetsTest(unittest.TestCase):
     outputs = []
 
@@ -298,7 +248,7 @@ class ClientSnippetsTest(unittest.TestCase):
 
     def run_stdio(self, cfg):
         env = dict(self.env, **cfg.get("env", {}))
-        s = Stdio([cfg["command"], *cfg.get("args", [])], env)
+        s = StdioClient([cfg["command"], *cfg.get("args", [])], env)
         try:
             init = s.request(INIT)
             self.assertEqual(init["result"]["serverInfo"]["name"], "PagerDuty MCP Server", init)
@@ -373,7 +323,7 @@ class ClientSnippetsTest(unittest.TestCase):
 
     def test_one_tools_list_call_sees_every_tool(self):
         for args, want in ((["--enable-write-tools"], 103), ([], 63)):
-            s = Stdio([self.bin, "mcp", *args], self.env)
+            s = StdioClient([self.bin, "mcp", *args], self.env)
             try:
                 s.request(INIT)
                 s.send({"jsonrpc": "2.0", "method": "notifications/initialized"})

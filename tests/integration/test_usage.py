@@ -14,13 +14,12 @@ Run with PDB_BUILD=build-san to do all of it under ASan+UBSan.
 
 import json
 import os
-import select
 import subprocess
 import tempfile
 import time
 import unittest
 
-from mcpfixture import INIT
+from mcpfixture import INIT, StdioClient
 from mqfixture import Broker, Subscriber
 from simfixture import TOKEN, Sim, build_dir
 
@@ -39,44 +38,6 @@ def version():
     out = subprocess.run([os.path.join(build_dir(), "pdbridge"), "--version"],
                          capture_output=True, text=True, timeout=30).stdout
     return out.split()[1]
-
-
-class StdioSession:
-    """`pdbridge mcp` on stdio, one request and its answer at a time, each within a deadline."""
-
-    def __init__(self, binary, env):
-        self.proc = subprocess.Popen([binary, "mcp"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        self.stderr = ""
-
-    def request(self, msg, timeout=30):
-        self.proc.stdin.write((json.dumps(msg) + "\n").encode())
-        self.proc.stdin.flush()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.proc.stdout], [], [], 0.5)
-            if ready:
-                ln = self.proc.stdout.readline()
-                if not ln:
-                    break
-                got = json.loads(ln)
-                if got.get("id") == msg["id"]:
-                    return got
-        raise AssertionError("no answer to %s within %ss" % (msg["method"], timeout))
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc.stdout.close()
-        self.stderr = self.proc.stderr.read().decode(errors="replace")
-        self.proc.stderr.close()
 
 
 class UsageTest(unittest.TestCase):
@@ -123,13 +84,15 @@ class UsageTest(unittest.TestCase):
     def test_every_tool_call_is_counted_in_the_usage_resource(self):
         self.sim.control("POST", "/_sim/faults", {"path": "^/oncalls$", "kind": "429", "count": 1,
                                                   "ratelimit_reset": 0})
-        with StdioSession(self.bin, self.env()) as s:
+        s = StdioClient([self.bin, "mcp"], self.env())
+        try:
             for i, msg in enumerate([INIT, call(1, "get_user_data"), call(2, "get_user_data"),
                                      call(3, "list_oncalls")]):
                 self.assertIn("result", s.request(msg), i)  # one at a time: all counted
             r = s.request({"jsonrpc": "2.0", "id": 4, "method": "resources/read",
                            "params": {"uri": "pagerduty://usage"}})
-        self.outputs.append(s.stderr)
+        finally:
+            self.outputs.append(s.close())
         usage = json.loads(r["result"]["contents"][0]["text"])
         callers = {c["caller"]: c for c in usage["callers"]}
         self.assertEqual(callers["get_user_data"]["requests"], 2)
