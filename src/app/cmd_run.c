@@ -32,7 +32,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 /* The IDs of the four watch lists, borrowed from a snapshot. */
 struct watch_ids {

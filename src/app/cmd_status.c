@@ -5,8 +5,9 @@
  *
  * One snapshot: pd_fetch_status() (two reads, on-calls then open incidents)
  * into fixed arrays; --json adds the requests it made and PagerDuty's
- * ratelimit headers ("usage", as pd_usage_json()). Exit status 0 with a snapshot, 1 with a one-line
- * reason on stderr when PagerDuty cannot be read, 2 for a bad command line.
+ * ratelimit headers ("usage", as pd_usage_json()). Exit status 0 with a
+ * snapshot, 1 with a one-line reason on stderr when PagerDuty cannot be read,
+ * 2 for a bad command line.
  */
 #include <pdbridge/app.h>
 #include <pdbridge/clock.h>

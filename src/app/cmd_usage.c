@@ -23,7 +23,6 @@
 #include <pdbridge/app.h>
 #include <pdbridge/clock.h>
 #include <pdbridge/jsonx.h>
-#include <pdbridge/log.h>
 #include <pdbridge/pd.h>
 
 #include <cjson/cJSON.h>
@@ -379,7 +378,7 @@ static void print_text(const struct pd_client *c, const struct me *me, const str
 		others += !this_key;
 	}
 	if (a->unkept)
-		printf("  (%lu more records of other tokens)\n", a->unkept);
+		printf("  (%lu more records of tokens not listed)\n", a->unkept);
 	if (a->truncated)
 		printf("  (the first %d records only: ask for fewer --days)\n",
 		       PDB_USAGE_AUDIT_MAX);

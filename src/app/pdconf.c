@@ -207,10 +207,8 @@ static const char *no_key_hint(void)
 enum pdb_rc app_pd_conf_from(const struct cfg *c, struct pd_conf *conf, struct pdb_err *err)
 {
 	const char *token;
-	enum pdb_rc rc;
-
-	pd_conf_init(conf);
 	struct pdb_err why;
+	enum pdb_rc rc;
 
 	pd_conf_init(conf);
 	pdb_err_clear(&why);
