@@ -121,6 +121,7 @@ step mcp-conformance-and-sdk tests/mcp-node/run.sh "$top/build"
 # The board page in headless Chromium, and the kiosk script (about a minute; the bound
 # is a hang guard).
 step board-page --limit 600 env PDB_BUILD=build python3 tests/pyrun.py discover -v -s tests/board
+step mcp-inspector --limit 600 tests/inspector/run.sh "$top/build"
 
 # The simulator's key, the MCP tests' bearer token and the config tests' token must not
 # appear in anything any step printed.

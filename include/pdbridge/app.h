@@ -141,12 +141,20 @@ enum pdb_rc app_list_flag(const struct app_list *l, enum cfg_key k, const char *
                           size_t len, struct cfg_flag *out, size_t *n,
                           struct pdb_err *err) PDB_WARN_UNUSED;
 
+/*
+ * app_node_id: this board's name in MQTT topics and the User-Agent:
+ * mqtt.node_id of @c, else the host name as a topic level ("pdbridge"
+ * when there is none). Borrowed from @c or process-wide.
+ */
+const char *app_node_id(const struct cfg *c);
+
 /* app_apply_log_level: make log.level of snapshot @c the log's level. */
 void app_apply_log_level(const struct cfg *c);
 
 /**
  * app_pd_conf_from: the client settings of snapshot @c. Strings are borrowed
- * from @c. Returns PDB_OK or PDB_E_AUTH ("token sealed for another device").
+ * from @c or process-wide. Returns PDB_OK or PDB_E_AUTH ("token sealed for
+ * another device (config store PATH): set the key again ...").
  */
 enum pdb_rc app_pd_conf_from(const struct cfg *c, struct pd_conf *conf,
                              struct pdb_err *err) PDB_WARN_UNUSED;
@@ -256,6 +264,35 @@ void app_mcp_close(struct app_mcp *a);
 /* app_mcp_free: app_mcp_close(), then free the rest; after ev_pool_free(). */
 void app_mcp_free(struct app_mcp *a);
 
+/* --- the retained <base>/stats topic of the daemon (stats_topic.c) ------------ */
+
+/* Hand @len bytes of @payload to MQTT; PDB_OK when it was taken. */
+typedef enum pdb_rc (*app_publish_fn)(void *ud, const char *topic, const char *payload, size_t len,
+                                      int qos, bool retain);
+
+/* The stats publisher's state; zero it first. Loop thread only. */
+struct app_stats {
+	struct ev_loop *loop;   /* borrowed */
+	const char *base;       /* "<mqtt.base_topic>/<node>", borrowed: read at every look */
+	app_publish_fn publish; /* required */
+	void *ud;
+	unsigned timer;
+	char *last; /* the payload last handed over (mem-owned), NULL: none */
+};
+
+/*
+ * app_stats_start: publish pd_usage_json() retained to <@base>/stats a few
+ * seconds from now, then every PDB_USAGE_STATS_INTERVAL_MS when it changed.
+ */
+void app_stats_start(struct app_stats *st, struct ev_loop *l, const char *base,
+                     app_publish_fn publish, void *ud);
+
+/* app_stats_forget: after a (re)connect: the next look publishes, changed or not. */
+void app_stats_forget(struct app_stats *st);
+
+/* app_stats_stop: no more looks; frees what it holds. Safe on a zeroed struct. */
+void app_stats_stop(struct app_stats *st);
+
 /* --- the MCP server (cmd_mcp.c) ---------------------------------------------- */
 
 /* app_cmd_mcp: `pdbridge mcp` (stdio unless told otherwise). */
@@ -269,6 +306,9 @@ int app_cmd_run(int argc, char **argv);
 
 /* app_cmd_status: `pdbridge status`. */
 int app_cmd_status(int argc, char **argv);
+
+/* app_cmd_usage: `pdbridge usage` (cmd_usage.c). */
+int app_cmd_usage(int argc, char **argv);
 
 /* app_print_versions: pdbridge's version, git revision, board and every linked library. */
 void app_print_versions(FILE *out);

@@ -38,11 +38,12 @@
 
 /*
  * Detail text carried with an error. Long enough for PagerDuty's
- * error.message plus its first errors[] entries, short enough to live on the
+ * error.message plus its first errors[] entries and the hint of what to do
+ * (a 401 names the host and the likely causes), short enough to live on the
  * stack of every caller.
  */
 #ifndef PDB_ERRMSG_MAX
-#define PDB_ERRMSG_MAX 256
+#define PDB_ERRMSG_MAX 512
 #endif
 #if PDB_ERRMSG_MAX < 64 || PDB_ERRMSG_MAX > 4096
 #error "PDB_ERRMSG_MAX out of range 64..4096"
@@ -296,8 +297,9 @@
 #endif
 
 /*
- * Items per page of tools/list, resources/list, resources/templates/list
- * and prompts/list. The PagerDuty catalog (103 tools) takes two pages.
+ * Items per page of resources/list, resources/templates/list and
+ * prompts/list. tools/list is not paged: the whole catalog (103 tools) goes
+ * in one page, since many clients never follow nextCursor.
  */
 #ifndef PDB_MCP_PAGE_SIZE
 #define PDB_MCP_PAGE_SIZE 64
@@ -844,5 +846,44 @@
  * meta around it.
  */
 #define PDB_BOARD_EVENT_MAX (PDB_MQ_MSG_MAX + 256u)
+
+/* --- PagerDuty usage counts -------------------------------------------------- */
+
+/*
+ * Callers told apart in the usage counts: every tool (103), the poller, the
+ * acks, the resources and the commands, with room to spare. A caller past
+ * the table is counted as "other", so the totals stay true.
+ */
+#ifndef PDB_PD_USAGE_CALLERS_MAX
+#define PDB_PD_USAGE_CALLERS_MAX 160
+#endif
+#if PDB_PD_USAGE_CALLERS_MAX < 8 || PDB_PD_USAGE_CALLERS_MAX > 1024
+#error "PDB_PD_USAGE_CALLERS_MAX out of range 8..1024"
+#endif
+
+/* A caller's name, NUL included: the longest tool name has 38 characters. */
+#define PDB_PD_CALLER_MAX 48
+
+/*
+ * The "last minute" of the usage counts is this many buckets of 5 s, so it
+ * is exact to 5 s and costs 4 bytes a bucket per caller.
+ */
+#define PDB_PD_USAGE_BUCKETS   12
+#define PDB_PD_USAGE_BUCKET_MS 5000
+
+/*
+ * Audit records `pdbridge usage` reads at most (cursor pages of 100): a
+ * user's API-token changes over the window asked for; more is reported as
+ * truncated rather than read without end.
+ */
+#ifndef PDB_USAGE_AUDIT_MAX
+#define PDB_USAGE_AUDIT_MAX 1000
+#endif
+
+/* Distinct method and token pairs the audit summary keeps; more count as "other". */
+#define PDB_USAGE_AUDIT_KEYS_MAX 32
+
+/* The MQTT stats topic is published at most this often, and only when it changed. */
+#define PDB_USAGE_STATS_INTERVAL_MS 60000
 
 #endif /* PDBRIDGE_LIMITS_H */

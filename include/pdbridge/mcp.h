@@ -176,7 +176,7 @@ struct mcp_conf {
 	size_t n_prompts;
 	mcp_exec_fn exec; /* required when there are tools */
 	void *exec_ud;
-	unsigned page_size;         /* 0: PDB_MCP_PAGE_SIZE */
+	unsigned page_size;         /* lists but tools/list (one page); 0: PDB_MCP_PAGE_SIZE */
 	int64_t request_timeout_ms; /* server-to-client requests; 0: PDB_MCP_REQUEST_TIMEOUT_MS */
 };
 

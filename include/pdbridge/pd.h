@@ -49,11 +49,14 @@ struct pd_conf {
 	const char *from_email;  /* From header for the writes that require it */
 	const char *ca_file;     /* PEM bundle; NULL: the system default */
 	const char *connect_to;  /* "HOST:PORT:ADDR:PORT" as curl --connect-to, NULL: none */
-	const char *user_agent;  /* NULL: "pdbridge/<version>" given by the caller */
+	const char *user_agent;  /* NULL: "pdbridge/<version>" and the node, see node_id */
 	long connect_timeout_ms; /* 0: PDB_PD_CONNECT_TIMEOUT_MS */
 	long deadline_ms;        /* 0: PDB_PD_DEADLINE_MS */
 	int max_retries;         /* -1: PDB_PD_RETRIES */
 	size_t body_max;         /* 0: PDB_PD_BODY_MAX */
+	const char *node_id;     /* named in the User-Agent: "pdbridge/0.1.0 (node kitchen)" */
+	const char *caller;      /* the usage counts' name of its requests; NULL: "other" */
+	const char *no_key_hint; /* said after PD_ERR_NO_KEY: where the key was looked for */
 };
 
 /* pd_conf_init: every field at its default (US region, no token). */
@@ -194,6 +197,47 @@ enum pdb_rc pd_list_json_from(struct pd_client *c, const char *path, const char 
                               const struct pd_query *q, size_t offset, size_t max_records,
                               size_t max_bytes, struct cJSON **items, struct pd_list_result *res,
                               struct pdb_err *err) PDB_WARN_UNUSED;
+
+/* --- Usage: the requests this process made, per caller ------------------- */
+
+/*
+ * Every request a client sends that PagerDuty answers (retries included) is
+ * counted, process-wide, under the client's caller: a tool's name, "poller",
+ * "ack", a command. The counts say how much of the key's rate limit this
+ * board uses and for what; PagerDuty's own ratelimit-* headers say how much
+ * is left for everyone using the key. Any thread.
+ */
+
+/* pd_client_set_caller: count this client's requests under @caller (copied) from now on. */
+void pd_client_set_caller(struct pd_client *c, const char *caller);
+
+/* The ratelimit-* headers of one answer; -1: the header was absent. */
+struct pd_ratelimit {
+	long limit;     /* requests allowed in the window */
+	long remaining; /* of those, left */
+	long reset_s;   /* seconds until the window resets */
+};
+
+/**
+ * pd_usage_count: count one answered request of @caller (NULL: "other")
+ * with HTTP @status at monotonic time @now_ms, and remember @rl when it
+ * carries any header (may be NULL). pd_call() calls it; tests may too.
+ */
+void pd_usage_count(const char *caller, long status, const struct pd_ratelimit *rl, int64_t now_ms);
+
+/**
+ * pd_usage_json: the counts at monotonic time @now_ms as a new object
+ * (caller frees with jsonx_free()), NULL when out of memory:
+ * {"since": ISO, "requests", "last_minute", "rate_limited" (429s),
+ *  "ratelimit": {"limit", "remaining", "reset_seconds", "at": ISO} or null,
+ *  "callers": [{"caller", "requests", "last_minute", "rate_limited"}, ...]}
+ * with the busiest caller first. Nothing in it changes unless a request is
+ * made or a minute passes, so equal texts mean nothing happened.
+ */
+struct cJSON *pd_usage_json(int64_t now_ms);
+
+/* pd_usage_reset: zero every count; "since" becomes now. pd_global_init() does it. */
+void pd_usage_reset(void);
 
 /* --- Decoded records for the status poller ------------------------------ */
 

@@ -9,7 +9,8 @@
  * The flags of the official server keep their names and defaults
  * (--enable-write-tools, --transport stdio|streamable-http, --host 127.0.0.1
  * or $MCP_HOST, --port 8000 or $MCP_PORT), so a client config switches by
- * changing only the command. The MCP side itself (catalog, server,
+ * changing the command to pdbridge and putting "mcp" first in its args
+ * (docs/clients.md). The MCP side itself (catalog, server,
  * transport, token) is mcp_stack.c's, shared with the daemon.
  *
  * Every setting is layered like any other command's: flag > environment >

@@ -7,6 +7,10 @@
  * process, with the worker pool for PagerDuty calls and paho's threads as
  * the only other threads (docs/adr-threads.md).
  *
+ * With MQTT it also publishes the PagerDuty usage counts, retained, to
+ * <base>/stats, at most once a minute and only when they changed
+ * (stats_topic.c).
+ *
  * Signals: SIGTERM and SIGINT stop it cleanly (MCP sessions closed, "offline"
  * published to <base>/status, calls finished); SIGHUP reloads the settings
  * (flag > environment > flash > default, the flags as given at start). A
@@ -33,7 +37,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 /* The IDs of the four watch lists, borrowed from a snapshot. */
 struct watch_ids {
@@ -50,6 +53,7 @@ struct daemon {
 	bool pd_inited;
 	struct app_mcp mcp;
 	struct status *st;
+	struct app_stats stats; /* the retained <base>/stats topic */
 	struct mq *mq;
 	char mq_key[PDB_CFG_VALUE_MAX * 2]; /* the settings the running mq was made from */
 	char node[PDB_CFG_WORD_MAX + 1];
@@ -67,35 +71,12 @@ static bool wants_status(const struct daemon *d, const struct cfg *c)
 	return *cfg_str(c, CFG_MQTT_URL) || d->board;
 }
 
-/* The host name as a topic level: [A-Za-z0-9_-] only, "pdbridge" when there is none. */
-static void default_node(char *out, size_t len)
-{
-	char host[256] = "";
-	size_t i, n = 0;
-
-	if (gethostname(host, sizeof(host) - 1))
-		host[0] = '\0';
-	for (i = 0; host[i] && host[i] != '.' && n + 1 < len; i++) {
-		char ch = host[i];
-		bool word = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		            (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
-		out[n++] = word ? ch : '-';
-	}
-	out[n] = '\0';
-	if (!n)
-		snprintf(out, len, "pdbridge");
-}
-
 /* Names and topics of snapshot @c: node id, topic base, will topic, client id. */
 static void names_from(struct daemon *d, const struct cfg *c)
 {
-	const char *node = cfg_str(c, CFG_MQTT_NODE_ID);
 	const char *id = cfg_str(c, CFG_MQTT_CLIENT_ID);
 
-	if (*node)
-		snprintf(d->node, sizeof(d->node), "%s", node);
-	else
-		default_node(d->node, sizeof(d->node));
+	snprintf(d->node, sizeof(d->node), "%s", app_node_id(c));
 	snprintf(d->base, sizeof(d->base), "%.*s/%.*s", PDB_CFG_WORD_MAX,
 	         cfg_str(c, CFG_MQTT_BASE_TOPIC), PDB_CFG_WORD_MAX, d->node);
 	snprintf(d->will, sizeof(d->will), "%s/status", d->base);
@@ -175,6 +156,7 @@ static void on_connect(void *ud)
 	struct daemon *d = ud;
 
 	status_republish(d->st);
+	app_stats_forget(&d->stats);
 }
 
 static void on_message(const char *topic, const char *payload, size_t len, void *ud)
@@ -254,8 +236,10 @@ static enum pdb_rc start_status(struct daemon *d, const struct cfg *c, struct pd
 		rc = status_new(&sc, &d->st, err);
 	if (!rc && *cfg_str(c, CFG_MQTT_URL))
 		rc = mq_from(d, c, err);
-	if (!rc)
+	if (!rc) {
 		status_start(d->st);
+		app_stats_start(&d->stats, d->loop, d->base, publish, d);
+	}
 	return rc;
 }
 
@@ -417,6 +401,7 @@ static void stop(struct daemon *d)
 	tr_free(d->board_tr); /* the viewers' streams end */
 	d->board_tr = NULL;
 	d->pages = NULL;
+	app_stats_stop(&d->stats);
 	mq_free(d->mq); /* "offline", before waiting for the pool */
 	d->mq = NULL;
 	ev_pool_free(d->pool); /* every PagerDuty call has a deadline */

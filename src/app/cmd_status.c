@@ -4,8 +4,10 @@
  * and level, and the open incidents; human-readable, or --json for scripts.
  *
  * One snapshot: pd_fetch_status() (two reads, on-calls then open incidents)
- * into fixed arrays. Exit status 0 with a snapshot, 1 with a one-line reason
- * on stderr when PagerDuty cannot be read, 2 for a bad command line.
+ * into fixed arrays; --json adds the requests it made and PagerDuty's
+ * ratelimit headers ("usage", as pd_usage_json()). Exit status 0 with a
+ * snapshot, 1 with a one-line reason on stderr when PagerDuty cannot be read,
+ * 2 for a bad command line.
  */
 #include <pdbridge/app.h>
 #include <pdbridge/clock.h>
@@ -180,7 +182,8 @@ static enum pdb_rc print_json(const struct pd_status *s)
 	    !cJSON_AddNumberToObject(counts, "acknowledged", (double)s->counts.acknowledged) ||
 	    !cJSON_AddNumberToObject(counts, "high_urgency", (double)s->counts.high) ||
 	    !cJSON_AddBoolToObject(counts, "truncated", s->counts.truncated) ||
-	    !cJSON_AddBoolToObject(root, "oncalls_truncated", s->oncalls_truncated))
+	    !cJSON_AddBoolToObject(root, "oncalls_truncated", s->oncalls_truncated) ||
+	    !cJSON_AddItemToObject(root, "usage", pd_usage_json(clk_now_ms())))
 		goto out;
 	rc = jsonx_print(root, &out);
 	if (!rc)
@@ -285,6 +288,7 @@ int app_cmd_status(int argc, char **argv)
 	watch.schedules = watch_list(set.cfg, CFG_WATCH_SCHEDULES, ids[1]);
 	watch.services = watch_list(set.cfg, CFG_WATCH_SERVICES, ids[2]);
 	watch.teams = watch_list(set.cfg, CFG_WATCH_TEAMS, ids[3]);
+	conf.caller = "status";
 	if (pd_client_new(&conf, &client, &err) || take_snapshot(client, &watch, &snap, &err))
 		goto out;
 	if (json) {

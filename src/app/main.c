@@ -27,6 +27,7 @@ static const struct app_cmd commands[] = {
     {"run", NULL, "the daemon: status to MQTT and MCP listeners, from the settings", app_cmd_run},
     {"serve", NULL, "serve MCP on TCP and Streamable HTTP (--listen URL)", app_cmd_serve},
     {"status", NULL, "print who is on call now and the open incidents", app_cmd_status},
+    {"usage", NULL, "who used this API key: PagerDuty's audit trail and rate limit", app_cmd_usage},
     {"version", "--version", "print the versions of pdbridge and its libraries", app_cmd_version},
 };
 

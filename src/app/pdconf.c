@@ -11,6 +11,10 @@
  * every key (PDBRIDGE_REGION, PDBRIDGE_CA_FILE, ...), so an existing setup
  * works unchanged. The token has no flag on purpose: a flag would put it in
  * the shell history and in /proc/<pid>/cmdline for every user to read.
+ *
+ * The client settings also carry what makes errors and PagerDuty's logs
+ * useful: the node id for the User-Agent (which board called), and, for a
+ * missing key, the sentence that says where pdbridge looked for one.
  */
 #include <pdbridge/app.h>
 #include <pdbridge/log.h>
@@ -19,6 +23,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* The store this process opened (a flag, the environment's or the board's: all outlive it). */
+static const char *opened_store;
 
 const char *app_store_spec(const char *flag)
 {
@@ -43,7 +51,8 @@ enum pdb_rc app_settings_open(struct app_settings *s, const char *config_flag, b
 
 	memset(s, 0, sizeof(*s));
 	cfg_doc_init(&s->doc);
-	rc = cfg_store_open(app_store_spec(config_flag), &s->store, err);
+	opened_store = app_store_spec(config_flag);
+	rc = cfg_store_open(opened_store, &s->store, err);
 	if (!rc)
 		rc = cfg_store_load(s->store, &s->doc, err);
 	if (rc == PDB_E_CORRUPT && editing) {
@@ -149,21 +158,78 @@ static const char *nonempty(const char *s)
 	return s && *s ? s : NULL;
 }
 
+/* The host name as a topic level: [A-Za-z0-9_-] only, "pdbridge" when there is none. */
+static void host_node(char *out, size_t len)
+{
+	char host[256] = "";
+	size_t i, n = 0;
+
+	if (gethostname(host, sizeof(host) - 1))
+		host[0] = '\0';
+	for (i = 0; host[i] && host[i] != '.' && n + 1 < len; i++) {
+		char ch = host[i];
+		bool word = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		            (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+		out[n++] = word ? ch : '-';
+	}
+	out[n] = '\0';
+	if (!n)
+		snprintf(out, len, "pdbridge");
+}
+
+const char *app_node_id(const struct cfg *c)
+{
+	static char host[PDB_CFG_WORD_MAX + 1]; /* written once, then only read */
+	const char *node = cfg_str(c, CFG_MQTT_NODE_ID);
+
+	if (*node)
+		return node;
+	if (!host[0])
+		host_node(host, sizeof(host));
+	return host;
+}
+
+/* Where a missing key was looked for, after the official "An API key is required ...". */
+static const char *no_key_hint(void)
+{
+	static char hint[PDB_ERRMSG_MAX / 2]; /* written once, then only read */
+
+	if (!hint[0])
+		snprintf(
+		    hint, sizeof(hint),
+		    "pdbridge looked in PAGERDUTY_USER_API_KEY and PDBRIDGE_TOKEN (there is no "
+		    "flag, on purpose) and in the config store %s: set it with `pdbridge config "
+		    "set token -`.",
+		    opened_store ? opened_store : app_store_spec(NULL));
+	return hint;
+}
+
 enum pdb_rc app_pd_conf_from(const struct cfg *c, struct pd_conf *conf, struct pdb_err *err)
 {
 	const char *token;
+	struct pdb_err why;
 	enum pdb_rc rc;
 
 	pd_conf_init(conf);
-	rc = cfg_secret(c, CFG_TOKEN, &token, err);
+	pdb_err_clear(&why);
+	rc = cfg_secret(c, CFG_TOKEN, &token, &why);
+	if (rc == PDB_E_AUTH) /* the store's key cannot be opened on this board */
+		return pdb_err_set(err, rc,
+		                   "%s (config store %s): set the key again on this board with "
+		                   "`pdbridge config set token -`, or give it in "
+		                   "PAGERDUTY_USER_API_KEY",
+		                   pdb_err_text(&why),
+		                   opened_store ? opened_store : app_store_spec(NULL));
 	if (rc)
-		return rc;
+		return pdb_err_set(err, rc, "%s", pdb_err_text(&why));
 	conf->region = strcmp(cfg_str(c, CFG_REGION), "eu") ? PD_REGION_US : PD_REGION_EU;
 	conf->api_host = nonempty(cfg_str(c, CFG_API_HOST));
 	conf->token = nonempty(token);
 	conf->from_email = nonempty(cfg_str(c, CFG_FROM_EMAIL));
 	conf->ca_file = nonempty(cfg_str(c, CFG_CA_FILE));
 	conf->connect_to = nonempty(cfg_str(c, CFG_CONNECT_TO));
+	conf->node_id = app_node_id(c);
+	conf->no_key_hint = no_key_hint();
 	return PDB_OK;
 }
 

@@ -9,6 +9,7 @@
  * list cursors are opaque to clients ("the server picks the page size") but
  * simple for us: a letter naming the list and the offset of the page. A
  * cursor that is not one we could have issued is -32602, as the spec says.
+ * tools/list picks a page as large as the catalog.
  */
 #include "mcp_int.h"
 
@@ -56,8 +57,12 @@ static enum pdb_rc oom(struct mcp_req *r)
 
 /* --- pagination ------------------------------------------------------------------ */
 
-/* The page of @n items the request's cursor names: items [*first, *end). */
-static enum pdb_rc page_of(struct mcp_req *r, char kind, size_t n, size_t *first, size_t *end)
+/*
+ * The page of @n items the request's cursor names: items [*first, *end),
+ * at most @page of them.
+ */
+static enum pdb_rc page_of(struct mcp_req *r, char kind, size_t n, size_t page, size_t *first,
+                           size_t *end)
 {
 	const cJSON *cur = cJSON_GetObjectItemCaseSensitive(r->m->params, "cursor");
 	unsigned long long off = 0;
@@ -73,7 +78,7 @@ static enum pdb_rc page_of(struct mcp_req *r, char kind, size_t n, size_t *first
 			return mcp__fail(r, RPC_INVALID_PARAMS, "Invalid params: invalid cursor");
 	}
 	*first = (size_t)off;
-	*end = n - *first > r->s->srv->conf.page_size ? *first + r->s->srv->conf.page_size : n;
+	*end = n - *first > page ? *first + page : n;
 	return PDB_OK;
 }
 
@@ -175,7 +180,12 @@ enum pdb_rc mcp__tools_list(struct mcp_req *r)
 	size_t i, first, end;
 	cJSON *res, *arr;
 
-	if (page_of(r, 't', srv->conf.n_tools, &first, &end))
+	/*
+	 * The whole catalog from the cursor on, in one page: many clients never
+	 * follow nextCursor and would silently lose every tool past the first
+	 * page. A cursor (from a server that paged) still names where to start.
+	 */
+	if (page_of(r, 't', srv->conf.n_tools, srv->conf.n_tools, &first, &end))
 		return PDB_E_INVAL;
 	res = page_result("tools", 't', end, srv->conf.n_tools, &arr);
 	for (i = first; res && i < end; i++) {
@@ -213,7 +223,7 @@ enum pdb_rc mcp__resources_list(struct mcp_req *r)
 	size_t i, first, end;
 	cJSON *res, *arr;
 
-	if (page_of(r, 'r', c->n_resources, &first, &end))
+	if (page_of(r, 'r', c->n_resources, r->s->srv->conf.page_size, &first, &end))
 		return PDB_E_INVAL;
 	res = page_result("resources", 'r', end, c->n_resources, &arr);
 	for (i = first; res && i < end; i++) {
@@ -237,7 +247,7 @@ enum pdb_rc mcp__templates_list(struct mcp_req *r)
 	size_t i, first, end;
 	cJSON *res, *arr;
 
-	if (page_of(r, 'u', c->n_templates, &first, &end))
+	if (page_of(r, 'u', c->n_templates, r->s->srv->conf.page_size, &first, &end))
 		return PDB_E_INVAL;
 	res = page_result("resourceTemplates", 'u', end, c->n_templates, &arr);
 	for (i = first; res && i < end; i++) {
@@ -461,7 +471,7 @@ enum pdb_rc mcp__prompts_list(struct mcp_req *r)
 	size_t i, first, end;
 	cJSON *res, *arr;
 
-	if (page_of(r, 'p', c->n_prompts, &first, &end))
+	if (page_of(r, 'p', c->n_prompts, r->s->srv->conf.page_size, &first, &end))
 		return PDB_E_INVAL;
 	res = page_result("prompts", 'p', end, c->n_prompts, &arr);
 	for (i = first; res && i < end; i++) {

@@ -12,6 +12,12 @@
  * header lists, built once. It is never formatted into a message, and every
  * error text is scrubbed of it before pd_call() returns, in case a proxy or
  * a hostile server echoes it back.
+ *
+ * Errors say what to do: a 401 names the host that refused the key and the
+ * likely causes, a 403 says the key's user lacks the permission, a missing
+ * key says where the caller looked (conf.no_key_hint). Every answered
+ * request is counted for the usage view under the client's caller
+ * (pd_usage.c), with the ratelimit-* headers it carried.
  */
 #include <pdbridge/clock.h>
 #include <pdbridge/jsonx.h>
@@ -42,6 +48,8 @@ struct pd_client {
 	char *token; /* kept only to scrub error texts */
 	char *ca_file;
 	char *user_agent;
+	char *no_key_hint;
+	char caller[PDB_PD_CALLER_MAX]; /* the usage counts' name of the requests */
 	long connect_timeout_ms;
 	long deadline_ms;
 	int max_retries;
@@ -51,6 +59,7 @@ struct pd_client {
 	struct buf body;
 	enum pdb_rc body_rc; /* why the write callback refused, if it did */
 	long wait_hint_s;    /* ratelimit-reset or Retry-After, -1 when absent */
+	struct pd_ratelimit rl;
 	char curl_err[CURL_ERROR_SIZE];
 };
 
@@ -95,6 +104,7 @@ enum pdb_rc pd_global_init(void)
 	if (curl_global_init_mem(CURL_GLOBAL_ALL, w_malloc, w_free, w_realloc, w_strdup,
 	                         w_calloc) != CURLE_OK)
 		return PDB_E_NOMEM;
+	pd_usage_reset();
 	return PDB_OK;
 }
 
@@ -218,6 +228,34 @@ bool pd_client_has_from(const struct pd_client *c)
 	return c->has_from;
 }
 
+void pd_client_set_caller(struct pd_client *c, const char *caller)
+{
+	snprintf(c->caller, sizeof(c->caller), "%s", caller && *caller ? caller : "other");
+}
+
+/* "pdbridge/<version>", and " (node <id>)" when the node has a printable id. */
+static char *user_agent(const struct pd_conf *conf, enum pdb_rc *rc)
+{
+	const char *node = conf->node_id;
+	char ua[64 + PDB_PD_NAME_MAX];
+	size_t i;
+	char *d;
+
+	if (conf->user_agent && *conf->user_agent) {
+		snprintf(ua, sizeof(ua), "%s", conf->user_agent);
+	} else {
+		for (i = 0; node && node[i]; i++)
+			if ((unsigned char)node[i] < 0x20 || node[i] == 0x7f)
+				node = NULL; /* a header line of its own: never */
+		snprintf(ua, sizeof(ua), node && *node ? "pdbridge/%s (node %.*s)" : "pdbridge/%s",
+		         PDB_VERSION, PDB_PD_NAME_MAX, node ? node : "");
+	}
+	d = mem_strdup(ua);
+	if (!d)
+		*rc = PDB_E_NOMEM;
+	return d;
+}
+
 static char *dup_opt(const char *s, enum pdb_rc *rc)
 {
 	char *d;
@@ -259,7 +297,9 @@ enum pdb_rc pd_client_new(const struct pd_conf *conf, struct pd_client **out, st
 		rc = PDB_E_NOMEM;
 	c->token = dup_opt(conf->token, &rc);
 	c->ca_file = dup_opt(conf->ca_file, &rc);
-	c->user_agent = dup_opt(conf->user_agent ? conf->user_agent : "pdbridge/" PDB_VERSION, &rc);
+	c->user_agent = user_agent(conf, &rc);
+	c->no_key_hint = dup_opt(conf->no_key_hint, &rc);
+	pd_client_set_caller(c, conf->caller);
 	if (!rc)
 		rc = build_headers(c, conf);
 	if (!rc && conf->connect_to && *conf->connect_to) {
@@ -310,6 +350,7 @@ void pd_client_free(struct pd_client *c)
 	wipe_free(c->token);
 	mem_free(c->ca_file);
 	mem_free(c->user_agent);
+	mem_free(c->no_key_hint);
 	mem_free(c);
 }
 
@@ -356,18 +397,22 @@ static long header_seconds(const char *v, size_t len)
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
-	static const char *const names[] = {"ratelimit-reset:", "retry-after:"};
+	static const char *const names[] = {
+	    "ratelimit-reset:", "retry-after:", "ratelimit-limit:", "ratelimit-remaining:"};
 	struct pd_client *c = ud;
+	long *const seen[] = {&c->rl.reset_s, NULL, &c->rl.limit, &c->rl.remaining};
 	size_t len = size * n, i, nl;
+	long s;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		nl = strlen(names[i]);
-		if (len > nl && !strncasecmp(p, names[i], nl)) {
-			long s = header_seconds(p + nl, len - nl);
-
-			if (s >= 0 && (c->wait_hint_s < 0 || s > c->wait_hint_s))
-				c->wait_hint_s = s;
-		}
+		if (len <= nl || strncasecmp(p, names[i], nl))
+			continue;
+		s = header_seconds(p + nl, len - nl);
+		if (s >= 0 && i < 2 && (c->wait_hint_s < 0 || s > c->wait_hint_s))
+			c->wait_hint_s = s;
+		if (s >= 0 && seen[i])
+			*seen[i] = s;
 	}
 	return len;
 }
@@ -382,6 +427,7 @@ static CURLcode perform(struct pd_client *c, enum pd_method m, const char *url, 
 	buf_reset(&c->body);
 	c->body_rc = PDB_OK;
 	c->wait_hint_s = -1;
+	c->rl = (struct pd_ratelimit){-1, -1, -1};
 	c->curl_err[0] = '\0';
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -519,7 +565,22 @@ static enum pdb_rc http_error(struct pd_client *c, long status, struct pdb_err *
 	                                 : PDB_E_HTTP;
 
 	describe_error_body(&c->body, detail, sizeof(detail));
-	return pdb_err_set(err, rc, "PagerDuty API error %ld%s", status, detail[0] ? detail : "");
+	if (status == 401)
+		return pdb_err_set(
+		    err, rc,
+		    "PagerDuty API error 401%s. %s refused the API key: it may be revoked or "
+		    "mistyped, belong to an account in the other region (EU accounts answer on %s, "
+		    "US ones on %s), or be an account key where a user key is needed. "
+		    "`pdbridge config show --origin` shows which key and host are in use.",
+		    detail, c->base, PD_HOST_EU, PD_HOST_US);
+	if (status == 403)
+		return pdb_err_set(
+		    err, rc,
+		    "PagerDuty API error 403%s. The key was accepted, but its user's "
+		    "role lacks the permission for this (a read-only key cannot "
+		    "change anything; Freemium accounts can do less).",
+		    detail);
+	return pdb_err_set(err, rc, "PagerDuty API error %ld%s", status, detail);
 }
 
 /* --- retries ------------------------------------------------------------------- */
@@ -611,6 +672,7 @@ static enum pdb_rc attempt(struct pd_client *c, enum pd_method m, const char *ur
 		return transport_error(c, cc, err);
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	resp->status = status;
+	pd_usage_count(c->caller, status, &c->rl, clk_now_ms());
 	if (status < 200 || status > 299)
 		return http_error(c, status, err);
 	return PDB_OK;
@@ -645,7 +707,8 @@ enum pdb_rc pd_call(struct pd_client *c, enum pd_method m, const char *path,
 	memset(resp, 0, sizeof(*resp));
 	buf_init(&url, PDB_PD_URL_LEN_MAX);
 	if (!c->token) {
-		rc = pdb_err_set(err, PDB_E_AUTH, "%s", PD_ERR_NO_KEY);
+		rc = pdb_err_set(err, PDB_E_AUTH, "%s%s%s", PD_ERR_NO_KEY,
+		                 c->no_key_hint ? " " : "", c->no_key_hint ? c->no_key_hint : "");
 		goto out;
 	}
 	if ((flags & PD_FROM) && !c->has_from) {

@@ -279,6 +279,8 @@ static void do_poll(struct status *s)
 	memset(r, 0, sizeof(*r));
 	r->watch_gen = s->job_cfg->watch_gen;
 	rc = ensure_client(s, &r->err);
+	if (!rc)
+		pd_client_set_caller(s->client, "poller"); /* the usage counts */
 	if (!rc && s->me_state == 0)
 		rc = fetch_me(s, r);
 	if (!rc) {
@@ -330,6 +332,8 @@ static void do_ack(struct status *s)
 	jsonx_free(doc);
 	if (!rc)
 		rc = ensure_client(s, &s->ack_err);
+	if (!rc)
+		pd_client_set_caller(s->client, "ack");
 	if (!rc)
 		rc = pd_call(s->client, PD_PUT, "/incidents", NULL, buf_cstr(&body), PD_FROM, &resp,
 		             &s->ack_err);

@@ -231,6 +231,7 @@ static enum pdb_rc run_tool(struct mcp_call *call, const cJSON *args, void *ud, 
 		return rc;
 	rc = tool__client_get(e->cat, &x.pc, err);
 	if (!rc) {
+		pd_client_set_caller(x.pc, e->def->name); /* the usage counts, per tool */
 		rc = e->def->fn ? e->def->fn(&x) : tool__run(&x, NULL);
 		tool__client_put(e->cat, x.pc);
 	}

@@ -175,7 +175,7 @@ struct tool_entry {
 
 struct tool_cache; /* the resource cache (tools_res.c) */
 
-/* Resources and prompts the catalog serves (tools_res.c). */
+/* Resources and prompts the catalog serves (tools_res.c): the cached ones, then usage. */
 #define TOOL_RESOURCES 2
 #define TOOL_PROMPTS   2
 
@@ -192,7 +192,7 @@ struct tool_catalog {
 	struct tool_me me;
 	struct tool_cache *cache;
 	struct mcp_server *srv; /* for resources/updated; under mu */
-	struct mcp_resource resources[TOOL_RESOURCES];
+	struct mcp_resource resources[TOOL_RESOURCES + 1];
 	struct mcp_prompt prompts[TOOL_PROMPTS];
 	size_t n_resources, n_prompts;
 };

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * tools_res.c - what pdbridge serves beyond the official server: two MCP
+ * tools_res.c - what pdbridge serves beyond the official server: three MCP
  * resources and two prompts.
  *
  *   pagerduty://oncall/now       who is on call now, per policy and level
  *   pagerduty://incidents/open   triggered and acknowledged incidents, counted
+ *   pagerduty://usage            this process's PagerDuty requests, per caller
  *
+ * The usage resource is read straight from pd's counters (no request).
  * Resource reads run on the loop thread and must not block, so they serve
  * a cache. A read that finds the content older than PDB_TOOL_RES_TTL_MS
  * queues a refresh on a worker, at most one per resource at a time and at
@@ -31,6 +33,7 @@
 
 #define URI_ONCALL    "pagerduty://oncall/now"
 #define URI_INCIDENTS "pagerduty://incidents/open"
+#define URI_USAGE     "pagerduty://usage"
 #define MIME          "application/json"
 
 enum res_kind {
@@ -222,6 +225,8 @@ static void refresh(void *arg)
 	buf_init(&b, PDB_MCP_MSG_MAX / 4);
 	rc = doc ? tool__client_get(c->cat, &pc, &err) : PDB_E_NOMEM;
 	if (!rc)
+		pd_client_set_caller(pc, uris[j->kind]);
+	if (!rc)
 		rc = j->kind == RES_ONCALL ? fetch_oncalls(pc, doc, &err)
 		                           : fetch_incidents(pc, doc, c, &err);
 	if (pc)
@@ -300,6 +305,23 @@ static enum pdb_rc read_resource(const char *uri, struct mcp_out *out, void *ud,
 	maybe_refresh(cat->cache, k);
 	rc = render(cat->cache, k, &b);
 	pthread_mutex_unlock(&cat->mu);
+	if (!rc)
+		rc = mcp_out_resource_text(out, uri, MIME, buf_cstr(&b));
+	buf_free(&b);
+	return rc ? pdb_err_set(err, rc, "cannot serve %s: %s", uri, pdb_strerror(rc)) : PDB_OK;
+}
+
+/* pagerduty://usage: the counts as they are now; no PagerDuty request. */
+static enum pdb_rc read_usage(const char *uri, struct mcp_out *out, void *ud, struct pdb_err *err)
+{
+	cJSON *doc = pd_usage_json(clk_now_ms());
+	struct buf b;
+	enum pdb_rc rc;
+
+	(void)ud;
+	buf_init(&b, PDB_MCP_MSG_MAX / 4);
+	rc = doc ? jsonx_print(doc, &b) : PDB_E_NOMEM;
+	jsonx_free(doc);
 	if (!rc)
 		rc = mcp_out_resource_text(out, uri, MIME, buf_cstr(&b));
 	buf_free(&b);
@@ -447,6 +469,16 @@ enum pdb_rc tool__cache_new(struct tool_catalog *cat)
 	    MIME,
 	    read_resource,
 	    cat};
+	cat->resources[TOOL_RESOURCES] = (struct mcp_resource){
+	    URI_USAGE,
+	    "usage",
+	    "PagerDuty usage",
+	    "The PagerDuty requests this pdbridge made since it started and in the last minute, "
+	    "per caller (each tool, the poller, acks), the 429s, and the ratelimit headers "
+	    "PagerDuty sent last.",
+	    MIME,
+	    read_usage,
+	    NULL};
 	cat->prompts[0] = (struct mcp_prompt){
 	    "incident_briefing",
 	    "Incident briefing",
@@ -465,7 +497,7 @@ enum pdb_rc tool__cache_new(struct tool_catalog *cat)
 	    handoff,
 	    NULL,
 	    cat};
-	cat->n_resources = TOOL_RESOURCES;
+	cat->n_resources = TOOL_RESOURCES + 1;
 	cat->n_prompts = TOOL_PROMPTS;
 	return PDB_OK;
 }

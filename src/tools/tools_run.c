@@ -356,13 +356,17 @@ enum pdb_rc tool__body(struct tool_ctx *x, cJSON **out)
 
 static const char *const method_names[] = {"GET", "POST", "PUT", "DELETE"};
 
-/* "METHOD path: <what pd said>", except the missing-key text, kept verbatim (official). */
+/*
+ * "METHOD path: <what pd said>", except the missing-key text, which starts
+ * with the official words (agents match on them) and then says where the key
+ * was looked for.
+ */
 static enum pdb_rc with_context(struct tool_ctx *x, enum pd_method m, const char *path,
                                 enum pdb_rc rc)
 {
 	char msg[PDB_ERRMSG_MAX];
 
-	if (!strcmp(x->err->msg, PD_ERR_NO_KEY))
+	if (!strncmp(x->err->msg, PD_ERR_NO_KEY, strlen(PD_ERR_NO_KEY)))
 		return rc;
 	snprintf(msg, sizeof(msg), "%s", pdb_err_text(x->err));
 	return pdb_err_set(x->err, rc, "%s %.100s: %s", method_names[m], path, msg);

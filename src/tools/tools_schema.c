@@ -4,9 +4,12 @@
  *
  * The schema is what the model reads, so it is as small as the facts
  * allow: nested models are written in place (no $defs, no $ref: several
- * clients cannot resolve them), nullable types are a type array rather than
- * an anyOf, and only what the engine also enforces is stated. The
- * properties and the required set are the official server's, name for
+ * clients cannot resolve them), and only what the engine also enforces is
+ * stated. A nullable parameter is spelled as the official server spells it,
+ * anyOf a branch of its one type (with every constraint) and {"type":
+ * "null"}, never a type array: clients that map schemas onto a
+ * single-"type" dialect (Gemini's OpenAPI subset) reject or flatten arrays.
+ * The properties and the required set are the official server's, name for
  * name.
  */
 #include "tools_int.h"
@@ -20,17 +23,6 @@ static const char *const type_names[] = {"string",  "integer", "number",
 
 static cJSON *param_schema(const struct tool_param *p);
 
-static bool add_type(cJSON *s, const struct tool_param *p)
-{
-	cJSON *t;
-
-	if (!(p->flags & TP_NULL))
-		return cJSON_AddStringToObject(s, "type", type_names[p->type]) != NULL;
-	t = cJSON_AddArrayToObject(s, "type");
-	return t && cJSON_AddItemToArray(t, cJSON_CreateString(type_names[p->type])) &&
-	       cJSON_AddItemToArray(t, cJSON_CreateString("null"));
-}
-
 static bool add_enum(cJSON *s, const struct tool_param *p)
 {
 	cJSON *e;
@@ -42,8 +34,7 @@ static bool add_enum(cJSON *s, const struct tool_param *p)
 	for (i = 0; e && p->enums[i]; i++)
 		if (!cJSON_AddItemToArray(e, cJSON_CreateString(p->enums[i])))
 			return false;
-	/* a nullable enum must list null too, or null fails the enum keyword */
-	return e && (!(p->flags & TP_NULL) || cJSON_AddItemToArray(e, cJSON_CreateNull()));
+	return e != NULL;
 }
 
 static bool add_bounds(cJSON *s, const struct tool_param *p)
@@ -88,24 +79,50 @@ fail:
 	return false;
 }
 
-static cJSON *param_schema(const struct tool_param *p)
+/* What @p's one type allows: type, format, enum, bounds, items, properties. */
+static bool add_constraints(cJSON *s, const struct tool_param *p)
 {
-	cJSON *s = cJSON_CreateObject(), *d = NULL, *it;
+	cJSON *it;
 
-	if (!s || !add_type(s, p) ||
-	    (p->desc && !cJSON_AddStringToObject(s, "description", p->desc)) ||
+	if (!cJSON_AddStringToObject(s, "type", type_names[p->type]) ||
 	    ((p->flags & TP_TIME) && !cJSON_AddStringToObject(s, "format", "date-time")) ||
 	    !add_enum(s, p) || !add_bounds(s, p))
-		goto fail;
+		return false;
 	if (p->type == TT_ARR && p->items) {
 		it = param_schema(p->items);
 		if (!it || !cJSON_AddItemToObject(s, "items", it)) { /* takes it */
 			cJSON_Delete(it);
-			goto fail;
+			return false;
 		}
 	}
-	if (p->type == TT_OBJ && p->n_props &&
-	    !add_props(s, p->props, p->n_props, p->flags & TP_CLOSED))
+	return p->type != TT_OBJ || !p->n_props ||
+	       add_props(s, p->props, p->n_props, p->flags & TP_CLOSED);
+}
+
+/* {"anyOf": [{<@p's type and constraints>}, {"type": "null"}]} into @s. */
+static bool add_nullable(cJSON *s, const struct tool_param *p)
+{
+	cJSON *any = cJSON_AddArrayToObject(s, "anyOf"), *branch = cJSON_CreateObject();
+	cJSON *null = cJSON_CreateObject();
+
+	if (!any || !branch || !cJSON_AddItemToArray(any, branch)) { /* takes branch */
+		cJSON_Delete(branch);
+		cJSON_Delete(null);
+		return false;
+	}
+	if (!null || !cJSON_AddItemToArray(any, null)) { /* takes null */
+		cJSON_Delete(null);
+		return false;
+	}
+	return cJSON_AddStringToObject(null, "type", "null") && add_constraints(branch, p);
+}
+
+static cJSON *param_schema(const struct tool_param *p)
+{
+	cJSON *s = cJSON_CreateObject(), *d = NULL;
+
+	if (!s || !((p->flags & TP_NULL) ? add_nullable(s, p) : add_constraints(s, p)) ||
+	    (p->desc && !cJSON_AddStringToObject(s, "description", p->desc)))
 		goto fail;
 	if (p->def) {
 		if (jsonx_parse(p->def, strlen(p->def), &d, NULL) ||
@@ -144,8 +161,8 @@ const char *tool__output_schema(const struct tool_def *def)
 		return "{\"type\":\"object\",\"properties\":{\"response\":{\"type\":\"array\"},"
 		       "\"response_summary\":{\"type\":\"string\"}},"
 		       "\"required\":[\"response\",\"response_summary\"]}";
-	if (def->result == TR_WRAP)
-		return "{\"type\":\"object\",\"properties\":{\"result\":{}},\"required\":["
-		       "\"result\"]}";
+	if (def->result == TR_WRAP) /* a schedule or a responder request; the overrides made */
+		return "{\"type\":\"object\",\"properties\":{\"result\":{\"anyOf\":[{\"type\":"
+		       "\"object\"},{\"type\":\"array\"}]}},\"required\":[\"result\"]}";
 	return "{\"type\":\"object\"}";
 }

@@ -11,6 +11,7 @@ import http.client
 import json
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -232,3 +233,54 @@ def wait_until(pred, timeout=10, step=0.05):
             return True
         time.sleep(step)
     return pred()
+
+
+class StdioClient:
+    """An MCP server on stdio started from @argv: one request and its answer at a time, each
+    within a deadline; close() returns its stderr."""
+
+    def __init__(self, argv, env, deadline_s=60):
+        self.deadline_s = deadline_s
+        self.err = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.err, env=env)
+        self.buf = b""
+
+    def send(self, msg):
+        self.proc.stdin.write((json.dumps(msg) + "\n").encode())
+        self.proc.stdin.flush()
+
+    def request(self, msg):
+        self.send(msg)
+        deadline = time.monotonic() + self.deadline_s
+        while time.monotonic() < deadline:
+            while b"\n" in self.buf:
+                ln, self.buf = self.buf.split(b"\n", 1)
+                if ln.strip():
+                    got = json.loads(ln)
+                    if got.get("id") == msg["id"]:
+                        return got
+            ready, _, _ = select.select([self.proc.stdout], [], [], 0.5)
+            if ready:
+                chunk = os.read(self.proc.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                self.buf += chunk
+        raise AssertionError("no answer to %s within %ss: %s" % (msg["method"], self.deadline_s,
+                                                                   self.stderr()[-2000:]))
+
+    def stderr(self):
+        self.err.seek(0)
+        return self.err.read().decode(errors="replace")
+
+    def close(self):
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+        text = self.stderr()
+        self.err.close()
+        return text

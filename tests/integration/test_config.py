@@ -166,7 +166,9 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(p.stderr, "pdbridge config: token sealed for another device\n")
         p = self.run_cmd("status", env=env)
         self.assertEqual((p.returncode, p.stdout), (1, ""))
-        self.assertEqual(p.stderr, "pdbridge status: token sealed for another device\n")
+        self.assertEqual(p.stderr, "pdbridge status: token sealed for another device (config store "
+                         "%s): set the key again on this board with `pdbridge config set token -`, "
+                         "or give it in PAGERDUTY_USER_API_KEY\n" % other)
         # Everything else still reads, and verify says what is wrong.
         shown = self.ok("show", env=env)
         self.assertRegex(shown, r"(?m)^region += eu$")

@@ -171,8 +171,10 @@ class PdbridgeMcpTest(SimTest):
         self.assertIn("401", r[1]["result"]["content"][0]["text"])
         r, _ = self.stdio(INIT, call(1, "get_user_data"),
                           env=self.sim.env(PAGERDUTY_USER_API_KEY=None))
-        self.assertEqual(r[1]["result"]["content"][0]["text"],
-                         "An API key is required to call the PagerDuty API.")
+        # the official words first (agents match on them), then where pdbridge looked
+        self.assertTrue(r[1]["result"]["content"][0]["text"].startswith(
+            "An API key is required to call the PagerDuty API. pdbridge looked in "
+            "PAGERDUTY_USER_API_KEY and PDBRIDGE_TOKEN"), r[1])
 
     def test_serve_http_and_tcp(self):
         s = Serve(["--listen", "http://127.0.0.1:0/mcp", "--listen", "tcp://127.0.0.1:0"],

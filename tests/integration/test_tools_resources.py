@@ -58,7 +58,7 @@ class ResourcesTest(unittest.TestCase):
 
     def test_lists(self):
         res = self.mcp.request("resources/list")["result"]["resources"]
-        self.assertEqual({r["uri"] for r in res}, {ONCALL, OPEN})
+        self.assertEqual({r["uri"] for r in res}, {ONCALL, OPEN, "pagerduty://usage"})
         prompts = self.mcp.request("prompts/list")["result"]["prompts"]
         self.assertEqual({p["name"] for p in prompts}, {"incident_briefing", "oncall_handoff"})
 

@@ -12,6 +12,9 @@ the default starts at the data set's epoch), "fixed" (a pinned instant), and
   DELETE /_sim/requests               {"cleared":N}
   GET    /_sim/records[?kind=&incident_id=]  {"records":[...]} status updates, responder requests and
                                       workflow instances (writes PagerDuty has no GET for), oldest first
+  POST   /_sim/audit                  {"truncated_token","action","root_resource_type","root_resource_id",
+                                      "method","actor_id","at"} -> 201 {"record":{...}}: an audit record
+                                      made elsewhere (another token of the user, the browser)
   GET    /_sim/stats                  {"connections_accepted","tls_handshakes","requests",...}
   DELETE /_sim/stats                  zero the counters
   POST   /_sim/reset                  rebuild the seeded data set -> {"reset":true,...}
@@ -30,6 +33,7 @@ import re
 import threading
 import time
 
+import api_audit
 from api_incidents import sim_trigger
 from faults import FaultError
 from render import Ctx, incident
@@ -143,6 +147,37 @@ def get_records(sim, h, m):
     return 200, {"records": recs}
 
 
+def add_audit(sim, h, m):
+    """An audit record made elsewhere: defaults are an update of the first team by the current
+    user with an API token ending in "9xyz", now."""
+    body = _body(h)
+    if not isinstance(body, dict):
+        raise invalid("body must be an object")
+    s = sim.store
+    with s.lock:
+        root_type = body.get("root_resource_type", "teams")
+        if root_type not in api_audit.ROOT_TYPES:
+            raise invalid("root_resource_type must be one of %s" % ", ".join(api_audit.ROOT_TYPES))
+        method = body.get("method", "api_token")
+        if method not in api_audit.METHOD_TYPES:
+            raise invalid("method must be one of %s" % ", ".join(api_audit.METHOD_TYPES))
+        action = body.get("action", "update")
+        if action not in api_audit.ACTIONS.values():
+            raise invalid("action must be create, update or delete")
+        actor = body.get("actor_id", s.current_user_id)
+        if actor is not None and actor not in s.users:
+            raise invalid("actor_id must be a user ID or null (an account-level key)")
+        try:
+            at = parse_time(str(body["at"])) if "at" in body else sim.clock.now()
+        except ValueError:
+            raise invalid("at must be an ISO 8601 time") from None
+        table = getattr(s, root_type)
+        root_id = body.get("root_resource_id") or next(iter(sorted(table)))
+        token = body.get("truncated_token", "9xyz" if method == "api_token" else None)
+        rec = api_audit.add(s, at, root_type, root_id, action, method, token, actor)
+        return 201, {"record": api_audit.render(rec)}
+
+
 def get_stats(sim, h, m):
     return 200, sim.stats.snapshot()
 
@@ -223,6 +258,7 @@ ROUTES = [
     ("GET", r"/_sim/requests", get_requests),
     ("DELETE", r"/_sim/requests", clear_requests),
     ("GET", r"/_sim/records", get_records),
+    ("POST", r"/_sim/audit", add_audit),
     ("GET", r"/_sim/stats", get_stats),
     ("DELETE", r"/_sim/stats", clear_stats),
     ("POST", r"/_sim/reset", reset),

@@ -16,6 +16,7 @@ server tools that call it.
 import re
 
 import api_analytics as an
+import api_audit as audit
 import api_automation as au
 import api_business as b
 import api_directory as d
@@ -180,6 +181,8 @@ ROUTES = [
     ("POST", "/analytics/raw/incidents", an.raw_incidents, False),
     ("GET", "/analytics/raw/incidents/{id}", an.raw_incident_one, False),
     ("POST", "/analytics/raw/responders/{responder_id}/incidents", an.raw_responder_incidents, False),
+    # the audit trail (pdbridge usage)
+    ("GET", "/audit/records", audit.list_audit_records, False),
 ]
 
 

@@ -26,6 +26,7 @@ import time
 import traceback
 import urllib.parse
 
+import api_audit
 import control
 import data
 import faults as faults_mod
@@ -368,6 +369,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 req = Req(self.command, path, params, q, self.req_body, self.headers, store, ctx, now,
                           actor, token_user, sim)
                 status, obj = handler(req)
+                api_audit.note_write(store, now, self.command, path, status, obj, token, token_user)
                 return self._json(status, obj, rl_headers)
         except ApiError as exc:
             obj = getattr(exc, "raw", None) or exc.body()

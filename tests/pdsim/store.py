@@ -79,6 +79,8 @@ class Store:
         self.extension_schemas = collections.OrderedDict()
         self.records = collections.deque(maxlen=MAX_RECORDS)
         self.record_seq = 0
+        self.audit = collections.deque(maxlen=MAX_RECORDS)   # the audit trail (api_audit.py)
+        self.audit_seq = 0
 
     def check_cap(self, table, cap, what):
         if len(table) >= cap:

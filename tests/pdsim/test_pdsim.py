@@ -1562,6 +1562,39 @@ class SimTest(unittest.TestCase):
                                     token=None)
         self.assert_error(status, body, 401, 2006)
 
+    def test_audit_records_follow_token_writes_filters_and_cursors(self):
+        me = self.me["id"]
+        status, body = self.w("POST", "/teams", {"team": {"name": "Audited"}})
+        self.assertEqual(status, 201, body)
+        team = body["team"]["id"]
+        self.assertEqual(self.w("PUT", "/teams/" + team, {"team": {"name": "Audited 2"}})[0], 200)
+        self.assertEqual(self.get("/teams/" + team)[0], 200)  # a read is not audited
+        self.assertEqual(self.ctl("POST", "/_sim/audit", {"truncated_token": "9xyz"})[0], 201)
+        self.assertEqual(self.ctl("POST", "/_sim/audit", {"method": "browser"})[0], 201)
+        q = "/audit/records?actor_type=user_reference&actor_id=%s&method_type=api_token" % me
+        recs = self.ok(q + "&limit=100", "records")
+        self.assertEqual([(r["method"]["truncated_token"], r["action"]) for r in recs],
+                         [("9xyz", "update"), (TOKEN[-4:], "update"), (TOKEN[-4:], "create")])
+        self.assertEqual(recs[1]["root_resource"], {"id": team, "type": "team_reference", "summary": team})
+        self.assertEqual(recs[2]["actors"][0]["id"], me)
+        # cursor pages: one record a page, the same three, then no cursor
+        seen, cursor = [], None
+        while True:
+            body = self.ok(q + "&limit=1" + ("&cursor=" + cursor if cursor else ""))
+            seen += [r["id"] for r in body["records"]]
+            cursor = body["next_cursor"]
+            if not cursor:
+                break
+        self.assertEqual(seen, [r["id"] for r in recs])
+        self.assertEqual(len(self.ok("/audit/records?method_type=browser", "records")), 1)
+        self.assertEqual(self.ok(q + "&actions[]=create", "records")[0]["action"], "create")
+        # the window: since defaults to a day ago; at most 31 days
+        self.ctl("POST", "/_sim/clock", {"advance": 2 * 86400})
+        self.assertEqual(self.ok(q, "records"), [])
+        self.assert_error(*self.get(q + "&since=2026-01-01T00:00:00Z&until=2026-03-01T00:00:00Z")[:2], 400)
+        self.assert_error(*self.get("/audit/records?actor_id=" + me)[:2], 400)
+        self.assert_error(*self.get("/audit/records?cursor=nope")[:2], 400)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -748,6 +748,15 @@ static void tools_list_keeps_schemas_verbatim_and_shapes_by_version(void)
 	fx_close(&f);
 }
 
+/* Items of list @key in @r, or -1 when @r is no result. */
+static int list_size(const cJSON *r, const char *key)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "result.%s", key);
+	return at(r, path) ? cJSON_GetArraySize(at(r, path)) : -1;
+}
+
 static void pagination_follows_opaque_cursors(void)
 {
 	static const char *const bad[] = {"\"x\"",  "\"t\"",   "\"t0\"", "\"t7\"", "\"t99\"",
@@ -755,30 +764,43 @@ static void pagination_follows_opaque_cursors(void)
 	struct mcp_conf c = base_conf();
 	char cursor[32] = "";
 	struct fx f;
-	int pages = 0, tools_seen = 0;
+	int pages = 0, seen = 0;
 	size_t i;
 	cJSON *r;
 
-	c.page_size = 3;
+	c.page_size = 1;
 	T_CHECK(fx_open(&f, &c));
 	T_CHECK(fx_init(&f, "2025-11-25", "{}"));
+	/* tools/list: every tool in one page, whatever the page size */
+	r = fx_rpc(&f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+	T_EQ_INT(list_size(r, "tools"), 7);
+	T_CHECK(!at(r, "result.nextCursor"));
+	jsonx_free(r);
+	/* a cursor from a server that paged still names where to start */
+	r = fx_rpc(&f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\","
+	               "\"params\":{\"cursor\":\"t3\"}}");
+	T_EQ_INT(list_size(r, "tools"), 4);
+	T_CHECK(!at(r, "result.nextCursor"));
+	jsonx_free(r);
+	/* the other lists page, and their cursors lead through every item */
 	do {
 		if (cursor[0])
 			r = fx_rpc(&f,
-			           "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\","
+			           "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/list\","
 			           "\"params\":{\"cursor\":\"%s\"}}",
 			           cursor);
 		else
-			r = fx_rpc(&f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+			r = fx_rpc(&f,
+			           "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/list\"}");
 		T_CHECK(r);
-		tools_seen += cJSON_GetArraySize(at(r, "result.tools"));
+		seen += list_size(r, "resources");
 		snprintf(cursor, sizeof(cursor), "%s",
 		         str_at(r, "result.nextCursor") ? str_at(r, "result.nextCursor") : "");
 		pages++;
 		jsonx_free(r);
 	} while (cursor[0] && pages < 10);
-	T_EQ_INT(pages, 3);
-	T_EQ_INT(tools_seen, 7);
+	T_EQ_INT(pages, 2);
+	T_EQ_INT(seen, 2);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		r = fx_rpc(&f,
 		           "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{"

@@ -257,10 +257,12 @@ static void resources_take_fed_content(void)
 
 	T_CHECK(cat);
 	r = tool_catalog_resources(cat, &n);
-	T_EQ_INT(n, 2);
+	T_EQ_INT(n, 3);
 	T_EQ_STR(r[0].uri, "pagerduty://oncall/now");
 	T_EQ_STR(r[1].uri, "pagerduty://incidents/open");
+	T_EQ_STR(r[2].uri, "pagerduty://usage");
 	T_EQ_INT(tool_catalog_feed(cat, "pagerduty://nothing", "{}"), PDB_E_NOTFOUND);
+	T_EQ_INT(tool_catalog_feed(cat, r[2].uri, "{}"), PDB_E_NOTFOUND); /* counted, not fed */
 	T_EQ_INT(tool_catalog_feed(cat, r[0].uri, "{\"incidents\":[]}"), PDB_E_INVAL);
 	T_EQ_INT(tool_catalog_feed(cat, r[0].uri, "[1]"), PDB_E_INVAL);
 	T_EQ_INT(tool_catalog_feed(cat, r[0].uri, "{\"oncalls\":[]}"), PDB_OK);
