@@ -800,40 +800,34 @@
 /* --- paging caps ------------------------------------------------------------ */
 
 /*
- * Pages one list call requests at most, and the time after which it starts
- * no further page (the page in flight is bounded by PDB_PD_DEADLINE_MS).
- * Pages hold up to 100 records, so the longest list anything asks for
- * (PDB_TOOL_RECORDS_MAX) takes 10 pages; twice that leaves room for short
- * pages, while a server that answers every page with one item and
- * more=true (as a contract mock generated from the OpenAPI examples does)
- * costs 20 requests instead of 10,000. A cap hit marks the list truncated.
+ * Pages one list call requests at most. Pages hold up to 100 records, so
+ * the longest list anything asks for (PDB_TOOL_RECORDS_MAX) takes 10
+ * pages; twice that leaves room for short pages, while a server that
+ * answers every page with one item and more=true (as a contract mock made
+ * from the OpenAPI examples does) costs 20 requests instead of 10,000. A
+ * list also starts no page once one call's deadline (PDB_PD_DEADLINE_MS)
+ * has passed since it began. A cap hit marks the list truncated.
  */
 #ifndef PDB_PD_LIST_PAGES_MAX
 #define PDB_PD_LIST_PAGES_MAX 20
-#endif
-#ifndef PDB_PD_LIST_TIME_MS
-#define PDB_PD_LIST_TIME_MS 30000
 #endif
 #if PDB_TOOL_RECORDS_MAX * 2 > PDB_PD_LIST_PAGES_MAX * PDB_PD_PAGE_LIMIT
 #error "PDB_PD_LIST_PAGES_MAX must page through PDB_TOOL_RECORDS_MAX twice over"
 #endif
 
 /*
- * Requests of one status read (a poll, `pdbridge status`), and the time
- * after which it starts no further one. The open incidents take 1 request
- * (the newest PDB_STATUS_INCIDENTS_MAX with PagerDuty's total) or
- * PDB_PD_OPEN_REQUESTS (plus the triggered and the high-urgency totals),
- * whatever their number; the on-call list takes the rest, 2 pages for
- * PDB_STATUS_ONCALLS_MAX entries from an honest server. A poll adds at most
- * 2 (/users/me once, and whether the key's user is on call). A cap hit
- * keeps what was read and marks it truncated.
+ * Requests of one status read (a poll, `pdbridge status`), which also
+ * starts none once one call's deadline has passed since it began. The open
+ * incidents take 1 request (the newest PDB_STATUS_INCIDENTS_MAX with
+ * PagerDuty's total) or PDB_PD_OPEN_REQUESTS (plus the triggered and the
+ * high-urgency totals), whatever their number; the on-call list takes the
+ * rest, 2 pages for PDB_STATUS_ONCALLS_MAX entries from an honest server.
+ * A poll adds at most 2 (/users/me once, and whether the key's user is on
+ * call). A cap hit keeps what was read and marks it truncated.
  */
 #define PDB_PD_OPEN_REQUESTS 3
 #ifndef PDB_PD_STATUS_PAGES_MAX
 #define PDB_PD_STATUS_PAGES_MAX 8
-#endif
-#ifndef PDB_PD_STATUS_TIME_MS
-#define PDB_PD_STATUS_TIME_MS 20000
 #endif
 #if PDB_PD_STATUS_PAGES_MAX < \
     PDB_PD_OPEN_REQUESTS + (PDB_STATUS_ONCALLS_MAX + PDB_PD_PAGE_LIMIT - 1) / PDB_PD_PAGE_LIMIT

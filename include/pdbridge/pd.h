@@ -172,8 +172,9 @@ struct pd_list_result {
  * the offset or limit PagerDuty echoes: a page gives at most the items
  * asked for, the next offset is this one plus those. Stops at more=false
  * or an empty page; stops with truncated set at max_records, at
- * PagerDuty's offset ceiling, after PDB_PD_LIST_PAGES_MAX pages or once
- * PDB_PD_LIST_TIME_MS have passed (those two also set capped and log it).
+ * PagerDuty's offset ceiling, after PDB_PD_LIST_PAGES_MAX pages, or once
+ * the client's deadline_ms has passed since the list began (those two also
+ * set capped, and log it).
  * Returns as pd_call(), or what @fn returned.
  */
 enum pdb_rc pd_list(struct pd_client *c, const char *path, const char *key,
@@ -324,9 +325,9 @@ struct pd_status {
  * into @out: 2 requests for up to 100 on-call entries and up to
  * PDB_STATUS_INCIDENTS_MAX open incidents, 4 for any number of incidents,
  * and never more than PDB_PD_STATUS_PAGES_MAX (the on-call list leaves the
- * incidents their 3); no request starts after PDB_PD_STATUS_TIME_MS except
- * the first of each read. The second is not made when the first fails;
- * what @out holds then is partial. Returns as pd_fetch_oncalls().
+ * incidents their 3); no request but the first of each read starts once the
+ * client's deadline_ms has passed since the read began. The second is not made when the first
+ * fails; what @out holds then is partial. Returns as pd_fetch_oncalls().
  */
 enum pdb_rc pd_fetch_status(struct pd_client *c, const struct pd_watch *w, struct pd_status *out,
                             struct pdb_err *err) PDB_WARN_UNUSED;

@@ -13,6 +13,8 @@
  * error text is scrubbed of it before pd_call() returns, in case a proxy or
  * a hostile server echoes it back.
  */
+#include "pd_int.h"
+
 #include <pdbridge/clock.h>
 #include <pdbridge/jsonx.h>
 #include <pdbridge/log.h>
@@ -311,6 +313,11 @@ void pd_client_free(struct pd_client *c)
 	mem_free(c->ca_file);
 	mem_free(c->user_agent);
 	mem_free(c);
+}
+
+struct pd_budget pd__budget(const struct pd_client *c, unsigned pages)
+{
+	return (struct pd_budget){.pages = pages, .deadline = clk_deadline(c->deadline_ms)};
 }
 
 const char *pd_client_base_url(const struct pd_client *c)

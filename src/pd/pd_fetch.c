@@ -100,7 +100,7 @@ static enum pdb_rc fetch_oncalls(struct pd_client *c, const struct pd_watch *w,
 enum pdb_rc pd_fetch_oncalls(struct pd_client *c, const struct pd_watch *w, struct pd_oncall *out,
                              size_t cap, size_t *n, bool *truncated, struct pdb_err *err)
 {
-	struct pd_budget b = pd__budget(PDB_PD_LIST_PAGES_MAX, PDB_PD_LIST_TIME_MS);
+	struct pd_budget b = pd__budget(c, PDB_PD_LIST_PAGES_MAX);
 	struct pd_stats stats = {0};
 
 	return fetch_oncalls(c, w, out, cap, n, truncated, &b, &stats, err);
@@ -318,7 +318,7 @@ enum pdb_rc pd_fetch_open_incidents(struct pd_client *c, const struct pd_watch *
                                     struct pd_incident *out, size_t cap, size_t *n,
                                     struct pd_open_counts *counts, struct pdb_err *err)
 {
-	struct pd_budget b = pd__budget(PDB_PD_OPEN_REQUESTS, PDB_PD_LIST_TIME_MS);
+	struct pd_budget b = pd__budget(c, PDB_PD_OPEN_REQUESTS);
 	struct pd_stats stats = {0};
 
 	return fetch_open(c, w, out, cap, n, counts, &b, &stats, err);
@@ -327,7 +327,7 @@ enum pdb_rc pd_fetch_open_incidents(struct pd_client *c, const struct pd_watch *
 enum pdb_rc pd_fetch_status(struct pd_client *c, const struct pd_watch *w, struct pd_status *out,
                             struct pdb_err *err)
 {
-	struct pd_budget b = pd__budget(PDB_PD_STATUS_PAGES_MAX, PDB_PD_STATUS_TIME_MS);
+	struct pd_budget b = pd__budget(c, PDB_PD_STATUS_PAGES_MAX);
 	struct pd_budget lists = {.pages = b.pages - PDB_PD_OPEN_REQUESTS, .deadline = b.deadline};
 	enum pdb_rc rc;
 

@@ -19,15 +19,16 @@
  * Pages a run of list requests may still make, and the clk_now_ms() time
  * after which no further page starts. The first page of a list is exempt
  * from the time (every read gets an answer); a page in flight is bounded by
- * the client's own deadline.
+ * its own call's deadline, so a run ends within twice the client's
+ * deadline_ms.
  */
 struct pd_budget {
 	unsigned pages;
 	int64_t deadline;
 };
 
-/* pd__budget: @pages pages and @time_ms from now. */
-struct pd_budget pd__budget(unsigned pages, int64_t time_ms);
+/* pd__budget: @pages pages, and @c's deadline_ms (one call's) from now. */
+struct pd_budget pd__budget(const struct pd_client *c, unsigned pages);
 
 /* pd__add_stats: add @from's counters to @to. */
 void pd__add_stats(struct pd_stats *to, const struct pd_stats *from);

@@ -8,11 +8,12 @@
  * page yields at most the items asked for, and the next offset is this one
  * plus the items taken. A list stops at more=false, at an empty page, at the
  * record cap, at PagerDuty's 10,000 ceiling, at the byte cap of the
- * collecting variant, and at its budget of pages and time. The last two
- * exist because a server that always says more=true (a contract mock
- * answering every page with one example item) would otherwise be paged
- * until the offset ceiling: thousands of requests. Every stop short of
- * more=false sets truncated; only one page is held in memory at a time.
+ * collecting variant, and at its budget of pages and of time (the
+ * client's deadline for one call: a list as a whole gets no longer, plus
+ * the page in flight). The last two exist because a server that always says more=true (a contract
+ * mock answering every page with one example item) would otherwise be paged until the offset
+ * ceiling: thousands of requests. Every stop short of more=false sets truncated; only one page is
+ * held in memory at a time.
  */
 #include "pd_int.h"
 
@@ -26,11 +27,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-
-struct pd_budget pd__budget(unsigned pages, int64_t time_ms)
-{
-	return (struct pd_budget){.pages = pages, .deadline = clk_deadline(time_ms)};
-}
 
 /* The page query: the caller's filters plus limit, offset and maybe total. */
 static enum pdb_rc page_query(const struct pd_query *q, size_t limit, size_t offset, bool total,
@@ -206,7 +202,7 @@ enum pdb_rc pd_list(struct pd_client *c, const char *path, const char *key,
                     struct pd_list_result *res, struct pdb_err *err)
 {
 	struct pd_list_spec s = {.path = path, .key = key, .q = q, .max_records = max_records};
-	struct pd_budget b = pd__budget(PDB_PD_LIST_PAGES_MAX, PDB_PD_LIST_TIME_MS);
+	struct pd_budget b = pd__budget(c, PDB_PD_LIST_PAGES_MAX);
 
 	return pd__list(c, &s, &b, fn, ctx, res, NULL, err);
 }
@@ -240,7 +236,7 @@ enum pdb_rc pd_list_json_from(struct pd_client *c, const char *path, const char 
 	                         .offset = offset,
 	                         .max_records = max_records,
 	                         .max_bytes = max_bytes ? max_bytes : PDB_PD_LIST_BYTES_MAX};
-	struct pd_budget b = pd__budget(PDB_PD_LIST_PAGES_MAX, PDB_PD_LIST_TIME_MS);
+	struct pd_budget b = pd__budget(c, PDB_PD_LIST_PAGES_MAX);
 	enum pdb_rc rc;
 
 	*items = cJSON_CreateArray();

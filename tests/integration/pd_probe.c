@@ -184,6 +184,7 @@ static enum pdb_rc run(struct probe *p, struct pd_client *c, cJSON *out, struct 
 		rc = pd_list(c, p->path, p->key, &q, p->max_records, count_item, &seen, &lr, err);
 		cJSON_AddNumberToObject(out, "records", (double)seen);
 		cJSON_AddBoolToObject(out, "truncated", lr.truncated);
+		cJSON_AddBoolToObject(out, "capped", lr.capped);
 		requests = lr.stats.requests;
 		retries = lr.stats.retries;
 	} else if (!strcmp(p->verb, "list")) {
@@ -191,6 +192,7 @@ static enum pdb_rc run(struct probe *p, struct pd_client *c, cJSON *out, struct 
 		                  err);
 		cJSON_AddNumberToObject(out, "records", (double)lr.records);
 		cJSON_AddBoolToObject(out, "truncated", lr.truncated);
+		cJSON_AddBoolToObject(out, "capped", lr.capped);
 		requests = lr.stats.requests;
 		retries = lr.stats.retries;
 		if (items)
