@@ -186,9 +186,9 @@ enum pdb_rc pd__list(struct pd_client *c, const struct pd_list_spec *s, struct p
 		pd_response_free(&resp);
 		if (rc)
 			return rc;
+		/* items left over, an empty page that claims more, or a single page by design */
 		if (pg.received > pg.taken || (pg.more && (pg.taken == 0 || s->one_page))) {
-			res->truncated =
-			    true; /* items left, an empty page claiming more, one page */
+			res->truncated = true;
 			break;
 		}
 		offset += pg.taken;
