@@ -325,9 +325,10 @@ struct pd_status {
  * into @out: 2 requests for up to 100 on-call entries and up to
  * PDB_STATUS_INCIDENTS_MAX open incidents, 4 for any number of incidents,
  * and never more than PDB_PD_STATUS_PAGES_MAX (the on-call list leaves the
- * incidents their 3); no request but the first of each read starts once the
- * client's deadline_ms has passed since the read began. The second is not made when the first
- * fails; what @out holds then is partial. Returns as pd_fetch_oncalls().
+ * incidents their 3); no request but the first of each read starts once
+ * the client's deadline_ms has passed since the read began. The second
+ * read is not made when the first fails; what @out holds then is partial.
+ * Returns as pd_fetch_oncalls().
  */
 enum pdb_rc pd_fetch_status(struct pd_client *c, const struct pd_watch *w, struct pd_status *out,
                             struct pdb_err *err) PDB_WARN_UNUSED;

@@ -2,7 +2,7 @@
 /*
  * test_pd.c - what the PagerDuty client believes of a page's `total`: only a
  * whole number that can be true of the page it came with. The paging itself
- * is tested against the simulator (tests/integration/test_pd_pager.py).
+ * is tested against the simulator (tests/integration/test_pd_client.py).
  */
 #include "harness.h"
 
