@@ -266,14 +266,15 @@ def _incidents(store, rng, epoch, count, open_count=None):
             raise ValueError("%d open incidents need more seeded incidents than %d" % (open_count, count))
         for i, p in enumerate(recent):
             p[2] = "resolved" if i >= open_count else ("triggered", "acknowledged")[i % 2]
-    for want, n in (("triggered", 15), ("acknowledged", 12)) if open_count is None else ():
-        have = sum(1 for p in plan if p[2] == want)
-        for p in recent:
-            if have >= n:
-                break
-            if p[2] == "resolved":
-                p[2] = want
-                have += 1
+    else:
+        for want, n in (("triggered", 15), ("acknowledged", 12)):
+            have = sum(1 for p in plan if p[2] == want)
+            for p in recent:
+                if have >= n:
+                    break
+                if p[2] == "resolved":
+                    p[2] = want
+                    have += 1
     snoozed_done = False
     for idx, (t, svc, status) in enumerate(plan):
         slug = svc["name"].lower().replace(" ", "-")
