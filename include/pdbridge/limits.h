@@ -886,4 +886,45 @@
 /* The MQTT stats topic is published at most this often, and only when it changed. */
 #define PDB_USAGE_STATS_INTERVAL_MS 60000
 
+
+/* --- paging caps ------------------------------------------------------------ */
+
+/*
+ * Pages one list call requests at most. Pages hold up to 100 records, so
+ * the longest list anything asks for (PDB_TOOL_RECORDS_MAX) takes 10
+ * pages; twice that leaves room for short pages, while a server that
+ * answers every page with one item and more=true (as a contract mock made
+ * from the OpenAPI examples does) costs 20 requests instead of 10,000. A
+ * list also starts no page once one call's deadline (PDB_PD_DEADLINE_MS)
+ * has passed since it began. A cap hit marks the list truncated.
+ */
+#ifndef PDB_PD_LIST_PAGES_MAX
+#define PDB_PD_LIST_PAGES_MAX 20
+#endif
+#if PDB_TOOL_RECORDS_MAX * 2 > PDB_PD_LIST_PAGES_MAX * PDB_PD_PAGE_LIMIT
+#error "PDB_PD_LIST_PAGES_MAX must page through PDB_TOOL_RECORDS_MAX twice over"
+#endif
+
+/*
+ * Requests of one status read (a poll, `pdbridge status`), which also
+ * starts none once one call's deadline has passed since it began. The open
+ * incidents take 1 request (the newest PDB_STATUS_INCIDENTS_MAX with
+ * PagerDuty's total) or PDB_PD_OPEN_REQUESTS (plus the triggered and the
+ * high-urgency totals), whatever their number; the on-call list takes the
+ * rest, 2 pages for PDB_STATUS_ONCALLS_MAX entries from an honest server.
+ * A poll adds at most 2 (/users/me once, and whether the key's user is on
+ * call). A cap hit keeps what was read and marks it truncated.
+ */
+#define PDB_PD_OPEN_REQUESTS 3
+#ifndef PDB_PD_STATUS_PAGES_MAX
+#define PDB_PD_STATUS_PAGES_MAX 8
+#endif
+#if PDB_PD_STATUS_PAGES_MAX < \
+    PDB_PD_OPEN_REQUESTS + (PDB_STATUS_ONCALLS_MAX + PDB_PD_PAGE_LIMIT - 1) / PDB_PD_PAGE_LIMIT
+#error "PDB_PD_STATUS_PAGES_MAX must fit the open incidents and the on-call pages"
+#endif
+#if PDB_STATUS_INCIDENTS_MAX > PDB_PD_PAGE_LIMIT
+#error "PDB_STATUS_INCIDENTS_MAX must fit one page: the open incidents are not paged"
+#endif
+
 #endif /* PDBRIDGE_LIMITS_H */

@@ -161,7 +161,8 @@ typedef enum pdb_rc (*pd_item_fn)(const struct cJSON *item, void *ctx, struct pd
 /* What a list call found. */
 struct pd_list_result {
 	size_t records;        /* items passed to the callback */
-	bool truncated;        /* stopped by max_records or the offset ceiling, more existed */
+	bool truncated;        /* stopped by a bound while more existed (or PagerDuty said so) */
+	bool capped;           /* of those, by the page or time cap: PagerDuty kept saying more */
 	struct pd_stats stats; /* across every page */
 };
 
@@ -170,9 +171,14 @@ struct pd_list_result {
  * wrapper: "incidents"), calling @fn for each item, at most @max_records
  * (0: PDB_PD_LIST_RECORDS_MAX). Pages are as large as the API allows (or
  * just @max_records), so the fewest requests are made; only one page is in
- * memory at a time. Stops at more=false, at max_records, or at PagerDuty's
- * offset ceiling (then truncated is set). Returns as pd_call(), or what @fn
- * returned.
+ * memory at a time. The walk follows what was asked and received, never
+ * the offset or limit PagerDuty echoes: a page gives at most the items
+ * asked for, the next offset is this one plus those. Stops at more=false
+ * or an empty page; stops with truncated set at max_records, at
+ * PagerDuty's offset ceiling, after PDB_PD_LIST_PAGES_MAX pages, or once
+ * the client's deadline_ms has passed since the list began (those two also
+ * set capped, and log it).
+ * Returns as pd_call(), or what @fn returned.
  */
 enum pdb_rc pd_list(struct pd_client *c, const char *path, const char *key,
                     const struct pd_query *q, size_t max_records, pd_item_fn fn, void *ctx,
@@ -307,12 +313,18 @@ struct pd_watch {
 	bool high_urgency_only; /* incidents: drop low urgency */
 };
 
-/* Counts of a snapshot, over every open incident, kept or not. */
+/*
+ * Counts of a snapshot, over every open incident, kept or not: PagerDuty's
+ * own totals (total=true). When it sends none that can be true, or the
+ * read runs out of requests or time, a count is what the pages held and
+ * truncated says it is a lower bound; a count is never below the
+ * incidents kept.
+ */
 struct pd_open_counts {
 	size_t triggered;
 	size_t acknowledged;
 	size_t high;    /* open with high urgency */
-	bool truncated; /* PagerDuty had more than could be counted */
+	bool truncated; /* the counts are lower bounds ("at least") */
 };
 
 /**
@@ -327,8 +339,11 @@ enum pdb_rc pd_fetch_oncalls(struct pd_client *c, const struct pd_watch *w, stru
 
 /**
  * pd_fetch_open_incidents: triggered and acknowledged incidents of @w's
- * services and teams, newest first; the first @cap into @out (*@n set), and
- * every one counted into @counts. Returns as pd_fetch_oncalls().
+ * services and teams, newest first; up to @cap (at most PDB_PD_PAGE_LIMIT)
+ * into @out (*@n set), and all of them counted into @counts. One request
+ * when they all fit @cap; else three (the newest, the newest triggered ones
+ * taking the places of the oldest acknowledged, the high-urgency count),
+ * never a page more. Returns as pd_fetch_oncalls().
  */
 enum pdb_rc pd_fetch_open_incidents(struct pd_client *c, const struct pd_watch *w,
                                     struct pd_incident *out, size_t cap, size_t *n,
@@ -347,12 +362,17 @@ struct pd_status {
 	struct pd_incident incidents[PDB_STATUS_INCIDENTS_MAX]; /* newest first */
 	size_t n_incidents;
 	struct pd_open_counts counts; /* every open incident, kept or not */
+	struct pd_stats stats;        /* the requests the read made */
 };
 
 /**
  * pd_fetch_status: pd_fetch_oncalls() then pd_fetch_open_incidents() for @w
- * into @out, so at least 2 requests (one more per extra page). The second
- * is not made when the first fails; what @out holds then is partial.
+ * into @out: 2 requests for up to 100 on-call entries and up to
+ * PDB_STATUS_INCIDENTS_MAX open incidents, 4 for any number of incidents,
+ * and never more than PDB_PD_STATUS_PAGES_MAX (the on-call list leaves the
+ * incidents their 3); no request but the first of each read starts once
+ * the client's deadline_ms has passed since the read began. The second
+ * read is not made when the first fails; what @out holds then is partial.
  * Returns as pd_fetch_oncalls().
  */
 enum pdb_rc pd_fetch_status(struct pd_client *c, const struct pd_watch *w, struct pd_status *out,

@@ -19,6 +19,8 @@
  * request is counted for the usage view under the client's caller
  * (pd_usage.c), with the ratelimit-* headers it carried.
  */
+#include "pd_int.h"
+
 #include <pdbridge/clock.h>
 #include <pdbridge/jsonx.h>
 #include <pdbridge/log.h>
@@ -352,6 +354,11 @@ void pd_client_free(struct pd_client *c)
 	mem_free(c->user_agent);
 	mem_free(c->no_key_hint);
 	mem_free(c);
+}
+
+struct pd_budget pd__budget(const struct pd_client *c, unsigned pages)
+{
+	return (struct pd_budget){.pages = pages, .deadline = clk_deadline(c->deadline_ms)};
 }
 
 const char *pd_client_base_url(const struct pd_client *c)

@@ -284,8 +284,8 @@ static void do_poll(struct status *s)
 	if (!rc && s->me_state == 0)
 		rc = fetch_me(s, r);
 	if (!rc) {
-		r->requests += 2; /* on-calls, open incidents */
 		rc = pd_fetch_status(s->client, w, &r->pd, &r->err);
+		r->requests += r->pd.stats.requests;
 	}
 	if (!rc && s->me_state == 1) {
 		me = s->me_id;
@@ -561,13 +561,15 @@ enum pdb_rc status_new(const struct status_conf *c, struct status **out, struct 
 void status_start(struct status *s)
 {
 	const struct status_conf *c = &s->cfg->c;
-	long long per_poll = 3, per_min = per_poll * 60000LL / c->interval_ms;
+	long long per_poll = 3, most = PDB_PD_STATUS_PAGES_MAX + 1,
+	          per_min = per_poll * 60000LL / c->interval_ms;
 
 	LOG_INFO(STATUS_LOG,
-	         "polling every %lld ms: %lld PagerDuty requests a poll (one more once for "
-	         "/users/me, one more per extra page of 100), about %lld a minute of the %d a "
-	         "minute PagerDuty allows a key",
-	         (long long)c->interval_ms, per_poll, per_min, PD_RATE_PER_MIN);
+	         "polling every %lld ms: %lld PagerDuty requests a poll (5 with more than %d open "
+	         "incidents, %lld at most; one more once for /users/me), about %lld a minute of "
+	         "the %d a minute PagerDuty allows a key",
+	         (long long)c->interval_ms, per_poll, PDB_STATUS_INCIDENTS_MAX, most, per_min,
+	         PD_RATE_PER_MIN);
 	if (s->started)
 		return;
 	s->started = true;

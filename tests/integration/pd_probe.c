@@ -7,7 +7,7 @@
  *   pd_probe [options] get|post|put|delete PATH [QUERY [BODY]]
  *   pd_probe [options] list KEY PATH [QUERY]    (collects the items)
  *   pd_probe [options] walk KEY PATH [QUERY]    (streams them, one page in memory)
- *   pd_probe [options] fetch            (the status snapshot reads)
+ *   pd_probe [options] fetch            (the status snapshot: pd_fetch_status)
  * options: --from EMAIL  --max-records N  --max-bytes N  --repeat N
  *          --heap-limit BYTES  --deadline-ms N  --retries N  --region us|eu
  * The client settings come from the same variables pdbridge reads:
@@ -124,25 +124,31 @@ static enum pd_method method_of(const char *verb)
 	return PD_GET;
 }
 
-static enum pdb_rc run_fetch(struct pd_client *c, cJSON *out, struct pdb_err *err)
+static enum pdb_rc run_fetch(struct pd_client *c, cJSON *out, unsigned *requests,
+                             struct pdb_err *err)
 {
-	static struct pd_oncall oc[PDB_STATUS_ONCALLS_MAX];
-	static struct pd_incident in[PDB_STATUS_INCIDENTS_MAX];
+	static struct pd_status st;
 	struct pd_watch w = {0};
-	struct pd_open_counts counts;
-	size_t n_oc = 0, n_in = 0;
-	bool trunc = false;
+	cJSON *kept = cJSON_AddArrayToObject(out, "incidents");
 	enum pdb_rc rc;
+	size_t i;
 
-	rc = pd_fetch_oncalls(c, &w, oc, PDB_STATUS_ONCALLS_MAX, &n_oc, &trunc, err);
-	if (!rc)
-		rc = pd_fetch_open_incidents(c, &w, in, PDB_STATUS_INCIDENTS_MAX, &n_in, &counts,
-		                             err);
-	cJSON_AddNumberToObject(out, "oncalls", (double)n_oc);
-	cJSON_AddNumberToObject(out, "incidents_kept", (double)n_in);
+	rc = pd_fetch_status(c, &w, &st, err);
+	*requests = st.stats.requests;
+	cJSON_AddNumberToObject(out, "oncalls", (double)st.n_oncalls);
+	cJSON_AddBoolToObject(out, "oncalls_truncated", st.oncalls_truncated);
+	for (i = 0; kept && i < st.n_incidents; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "id", st.incidents[i].id);
+		cJSON_AddStringToObject(o, "status", pd_status_name(st.incidents[i].status));
+		cJSON_AddItemToArray(kept, o);
+	}
 	if (!rc) {
-		cJSON_AddNumberToObject(out, "triggered", (double)counts.triggered);
-		cJSON_AddNumberToObject(out, "acknowledged", (double)counts.acknowledged);
+		cJSON_AddNumberToObject(out, "triggered", (double)st.counts.triggered);
+		cJSON_AddNumberToObject(out, "acknowledged", (double)st.counts.acknowledged);
+		cJSON_AddNumberToObject(out, "high", (double)st.counts.high);
+		cJSON_AddBoolToObject(out, "truncated", st.counts.truncated);
 	}
 	return rc;
 }
@@ -171,13 +177,14 @@ static enum pdb_rc run(struct probe *p, struct pd_client *c, cJSON *out, struct 
 		return pdb_err_set(err, PDB_E_INVAL, "bad query");
 	}
 	if (!strcmp(p->verb, "fetch")) {
-		rc = run_fetch(c, out, err);
+		rc = run_fetch(c, out, &requests, err);
 	} else if (!strcmp(p->verb, "walk")) {
 		size_t seen = 0;
 
 		rc = pd_list(c, p->path, p->key, &q, p->max_records, count_item, &seen, &lr, err);
 		cJSON_AddNumberToObject(out, "records", (double)seen);
 		cJSON_AddBoolToObject(out, "truncated", lr.truncated);
+		cJSON_AddBoolToObject(out, "capped", lr.capped);
 		requests = lr.stats.requests;
 		retries = lr.stats.retries;
 	} else if (!strcmp(p->verb, "list")) {
@@ -185,6 +192,7 @@ static enum pdb_rc run(struct probe *p, struct pd_client *c, cJSON *out, struct 
 		                  err);
 		cJSON_AddNumberToObject(out, "records", (double)lr.records);
 		cJSON_AddBoolToObject(out, "truncated", lr.truncated);
+		cJSON_AddBoolToObject(out, "capped", lr.capped);
 		requests = lr.stats.requests;
 		retries = lr.stats.retries;
 		if (items)

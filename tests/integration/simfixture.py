@@ -8,6 +8,7 @@ the build directory named by PDB_BUILD (default: build/).
 
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -22,6 +23,12 @@ CLOCK = "2026-11-27T10:00:00Z"
 
 def build_dir():
     return os.path.join(TOP, os.environ.get("PDB_BUILD", "build"))
+
+
+def limit(name):
+    """A bound of include/pdbridge/limits.h (its default), for tests that count requests."""
+    with open(os.path.join(TOP, "include", "pdbridge", "limits.h")) as f:
+        return int(re.search(r"#define %s (\d+)" % name, f.read()).group(1))
 
 
 class Sim:

@@ -24,7 +24,7 @@ import urllib.request
 
 from mcpfixture import INIT, TcpClient
 from mqfixture import Broker, Subscriber, publish
-from simfixture import TOKEN, Sim, build_dir
+from simfixture import TOKEN, Sim, build_dir, limit
 
 NODE = "testboard"
 BASE = "pdbridge/" + NODE
@@ -228,6 +228,27 @@ class DaemonTest(unittest.TestCase):
         self.assertEqual([m for m in sub.messages()[before:] if m[0] != BASE + "/stats"], [])
         polls = [r for r in self.sim.requests() if r["path"] == "/incidents"]
         self.assertGreaterEqual(len(polls), 3, "the daemon stopped polling")
+
+    def test_a_server_that_always_says_more_costs_a_bounded_poll(self):
+        trig = self.sim.api("/incidents?date_range=all&sort_by=created_at:desc&limit=1"
+                            "&statuses[]=triggered")["incidents"][0]
+        # every list answered like PagerDuty's OpenAPI contract mock: one item, more=true, no total
+        self.sim.control("POST", "/_sim/faults", {"kind": "contract_page", "count": -1,
+                                                  "path": "^/(incidents|oncalls)$"})
+        sub = self.subscribe(BASE + "/#")
+        d = self.start(PDBRIDGE_POLL_INTERVAL="3600")  # polls: the first, then each cmd/refresh
+        state = self.first_state(sub)
+        self.assertEqual(state["level"], "triggered")
+        self.assertTrue(state["counts_truncated"])
+        self.assertIn(trig["id"], [i["id"] for i in state["incidents"]])
+        self.sim.control("DELETE", "/_sim/requests")
+        mark = len(sub.messages())
+        publish(self.broker, BASE + "/cmd/refresh", "")
+        self.assertTrue(payload_json(self.wait(sub, BASE + "/cmd/refresh/result", since=mark))["ok"])
+        # the status read's cap, and one more for "am I on call"
+        self.assertLessEqual(len(self.sim.requests()), limit("PDB_PD_STATUS_PAGES_MAX") + 1)
+        self.assertEqual(self.latest(sub, BASE + "/state/level")[1], "triggered")
+        self.assertIn("the open-incident counts are lower bounds", d.stderr())
 
     def test_ack_is_refused_without_write_mode(self):
         sub = self.subscribe()

@@ -4,8 +4,13 @@ Each test drives the real client through tests/integration/pd_probe.c or the
 real pdbridge binary over HTTPS with the project's own wolfSSL build, and
 checks what a user would notice: the exact requests PagerDuty receives, the
 errors, the retries and their timing, the bounds, and that the key never
-shows up in any output. Run with PDB_BUILD=build-san to do all of it under
-ASan+UBSan, where a leak fails the test too.
+shows up in any output. Against a server that pages like an OpenAPI contract
+mock (every page one item, `more` always true, no usable `total`) a list and
+a status read make a bounded number of requests, keep and show the triggered
+incidents they were given and say why the counts are lower bounds; against
+an honest one the counts come from `total=true` in one request (three when
+the open incidents do not fit one page). Run with PDB_BUILD=build-san to do
+all of it under ASan+UBSan, where a leak fails the test too.
 """
 
 import json
@@ -14,9 +19,13 @@ import subprocess
 import time
 import unittest
 
-from simfixture import TOKEN, Sim, build_dir
+from simfixture import TOKEN, Sim, build_dir, limit
 
 MIB = 1024 * 1024
+PAGES_MAX = limit("PDB_PD_LIST_PAGES_MAX")
+STATUS_PAGES_MAX = limit("PDB_PD_STATUS_PAGES_MAX")
+KEPT_MAX = limit("PDB_STATUS_INCIDENTS_MAX")
+NEWEST = "/incidents?date_range=all&sort_by=created_at:desc&limit=1&statuses[]="
 
 
 class PdClientTest(unittest.TestCase):
@@ -50,6 +59,7 @@ class PdClientTest(unittest.TestCase):
         out = json.loads(lines[0])
         self.assertEqual(json.loads(lines[1])["mem_current"], 0, "memory leaked through mem")
         out["wall"] = time.monotonic() - t0
+        out["stderr"] = p.stderr
         return out
 
     # --- requests as PagerDuty sees them ----------------------------------
@@ -278,6 +288,158 @@ class PdClientTest(unittest.TestCase):
         p = self.status("--bogus")
         self.assertEqual(p.returncode, 2)
 
+
+    # --- paging against servers that page badly --------------------------------------------
+    # A contract mock generated from PagerDuty's OpenAPI spec answers every page of a list with
+    # one example item and {"limit":1,"offset":0,"more":true}, with no usable total; the
+    # simulator's contract_page fault answers the same way, with real records.
+
+    def fault(self, **spec):
+        self.sim.control("POST", "/_sim/faults", dict(spec, count=-1))
+
+    def mock(self, path="^/(incidents|oncalls)$", **spec):
+        """Answer lists like the OpenAPI contract mock, from now on."""
+        self.sim.control("DELETE", "/_sim/requests")
+        self.fault(kind="contract_page", path=path, **spec)
+
+    def requests(self, path=None):
+        return [r for r in self.sim.requests() if path is None or r["path"] == path]
+
+    def newest(self, status):
+        return self.sim.api(NEWEST + status)["incidents"][0]
+
+
+    def test_a_list_against_the_mock_stops_at_the_page_cap(self):
+        self.mock()
+        for verb in ("walk", "list"):
+            self.sim.control("DELETE", "/_sim/requests")
+            out = self.probe(verb, "incidents", "/incidents", "date_range=all")
+            err = out["stderr"]
+            self.assertEqual(out["rc"], "OK", out["error"])
+            self.assertEqual((out["requests"], out["records"]), (PAGES_MAX, PAGES_MAX))
+            self.assertTrue(out["truncated"] and out["capped"])
+            sent = [r["query"] for r in self.requests("/incidents")]
+            self.assertEqual(len(sent), PAGES_MAX)
+            # offsets advance by what was received, limits are what was asked: never the echoes
+            self.assertEqual([q["offset"] for q in sent], [[str(i)] for i in range(PAGES_MAX)])
+            self.assertEqual({q["limit"][0] for q in sent}, {"100"})
+            self.assertIn("GET /incidents: PagerDuty still said more after %d requests" % PAGES_MAX,
+                          err)
+            self.assertIn("stopped at the page cap", err)
+
+    def test_an_empty_page_that_claims_more_ends_the_list(self):
+        self.fault(kind="invalid_json", path="^/incidents$",
+                   body='{"incidents":[],"limit":100,"offset":0,"more":true,"total":null}')
+        out = self.probe("walk", "incidents", "/incidents")
+        self.assertEqual((out["rc"], out["requests"], out["records"]), ("OK", 1, 0))
+        self.assertTrue(out["truncated"])
+        self.assertFalse(out["capped"])
+
+    def test_a_page_gives_no_more_than_was_asked(self):
+        items = ",".join('{"id":"P%d","type":"incident"}' % i for i in range(5))
+        self.fault(kind="invalid_json", path="^/incidents$",
+                   body='{"incidents":[%s],"limit":1,"offset":0,"more":false}' % items)
+        out = self.probe("--max-records", "3", "list", "incidents", "/incidents")
+        self.assertEqual((out["rc"], out["requests"], out["records"]), ("OK", 1, 3))
+        self.assertEqual([i["id"] for i in out["body"]], ["P0", "P1", "P2"])
+        self.assertTrue(out["truncated"])
+        self.assertEqual(self.requests("/incidents")[0]["query"]["limit"], ["3"])
+
+    def test_no_page_starts_once_the_deadline_has_passed(self):
+        entries = self.sim.count("/log_entries")
+        self.assertGreater(entries, 500)  # at least 6 pages
+        self.fault(kind="latency", path="^/log_entries$", ms=400)
+        out = self.probe("--deadline-ms", "1000", "walk", "log_entries", "/log_entries")
+        self.assertEqual(out["rc"], "OK", out["error"])
+        self.assertIn(out["requests"], (2, 3))  # pages start at 0, 0.4, 0.8 s; none after 1 s
+        self.assertEqual(out["records"], 100 * out["requests"])
+        self.assertTrue(out["truncated"] and out["capped"])
+        self.assertIn("stopped at the time cap", out["stderr"])
+        self.assertLess(out["wall"], 10)
+
+    # --- the status read: counts from total=true ---------------------------------------------
+
+    def status_ok(self, *args):
+        p = self.status(*args)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p
+
+
+    def test_status_against_the_mock_is_bounded_and_shows_what_it_saw(self):
+        trig = self.newest("triggered")
+        for total, why in ((False, "absent or null"), (None, "absent or null"),
+                           (-1, "negative or out of range"),
+                           (0, "smaller than the items of the page")):
+            with self.subTest(total=total):
+                self.sim.control("DELETE", "/_sim/faults")
+                self.mock(**({} if total is False else {"total": total}))
+                t0 = time.monotonic()
+                p = self.status_ok("--json")
+                wall = time.monotonic() - t0
+                snap = json.loads(p.stdout)
+                self.assertLessEqual(len(self.requests()), STATUS_PAGES_MAX)
+                self.assertEqual(len(self.requests("/incidents")), 3)
+                self.assertLess(wall, 20)
+                self.assertTrue(snap["counts"]["truncated"])
+                self.assertGreaterEqual(snap["counts"]["triggered"], 1)
+                shown = {i["id"]: i["status"] for i in snap["incidents"]}
+                self.assertEqual(shown.get(trig["id"]), "triggered")
+                self.assertTrue(snap["oncalls_truncated"])
+                self.assertEqual(len(snap["oncalls"]), 1)  # the one entry served again and again
+                self.assertIn("GET /incidents: PagerDuty's total (total=true) was %s" % why,
+                              p.stderr)
+                self.assertIn("the open-incident counts are lower bounds", p.stderr)
+        p = self.status_ok()
+        self.assertRegex(p.stdout, r"Open incidents: [1-9]\d* triggered, \d+ acknowledged \(at least\)")
+        self.assertIn(trig["title"], p.stdout)
+
+    def test_status_counts_come_from_total_in_one_request(self):
+        p = self.status_ok("--json")
+        snap = json.loads(p.stdout)
+        incidents = self.requests("/incidents")
+        self.assertEqual(len(incidents), 1)
+        self.assertEqual(len(self.requests()), 2)  # and one for the on-calls
+        q = incidents[0]["query"]
+        self.assertEqual((q["total"], q["limit"], q["offset"]), (["true"], [str(KEPT_MAX)], ["0"]))
+        self.assertFalse(snap["counts"]["truncated"])
+        for status in ("triggered", "acknowledged"):
+            self.assertEqual(snap["counts"][status],
+                             self.sim.count("/incidents?date_range=all&statuses[]=" + status))
+        self.assertEqual(snap["counts"]["high_urgency"], self.sim.count(
+            "/incidents?date_range=all&statuses[]=triggered&statuses[]=acknowledged"
+            "&urgencies[]=high"))
+        self.assertNotIn("lower bounds", p.stderr)
+
+    def test_status_with_more_open_than_kept_takes_three_requests_and_keeps_the_triggered(self):
+        svc = self.sim.api("/services")["services"][0]["id"]
+        before = self.sim.count("/incidents?date_range=all&statuses[]=triggered&statuses[]=acknowledged")
+        for i in range(KEPT_MAX + 10 - before):
+            self.sim.control("POST", "/_sim/trigger", {"service_id": svc, "title": "Load %d" % i,
+                                                       "urgency": "low" if i % 3 else "high"})
+        # the newest 50 open leave older triggered ones out: the second request brings them in
+        self.sim.control("DELETE", "/_sim/requests")
+        p = self.status_ok("--json")
+        snap = json.loads(p.stdout)
+        incidents = self.requests("/incidents")
+        self.assertEqual(len(incidents), 3)
+        self.assertLessEqual(len(self.requests()), 4)
+        queries = [r["query"] for r in incidents]
+        self.assertEqual([q["total"] for q in queries], [["true"]] * 3)
+        self.assertEqual([q["statuses[]"] for q in queries],
+                         [["triggered", "acknowledged"], ["triggered"], ["triggered", "acknowledged"]])
+        self.assertEqual(queries[2]["urgencies[]"], ["high"])
+        counts = snap["counts"]
+        self.assertFalse(counts["truncated"])
+        trig = self.sim.count("/incidents?date_range=all&statuses[]=triggered")
+        self.assertEqual(counts["triggered"], trig)
+        self.assertEqual(counts["acknowledged"],
+                         self.sim.count("/incidents?date_range=all&statuses[]=acknowledged"))
+        self.assertEqual(counts["high_urgency"], self.sim.count(
+            "/incidents?date_range=all&statuses[]=triggered&statuses[]=acknowledged"
+            "&urgencies[]=high"))
+        self.assertEqual(len(snap["incidents"]), KEPT_MAX)
+        self.assertEqual(sum(i["status"] == "triggered" for i in snap["incidents"]),
+                         min(trig, KEPT_MAX))
 
 if __name__ == "__main__":
     unittest.main()

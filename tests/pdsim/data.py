@@ -246,7 +246,7 @@ def _priorities(store):
         store.priorities[pid] = {"id": pid, "name": name, "description": desc, "order": order}
 
 
-def _incidents(store, rng, epoch, count):
+def _incidents(store, rng, epoch, count, open_count=None):
     services = list(store.services.values())
     live = [s for s in services if s["fixed_status"] is None]
     prio = list(store.priorities)
@@ -261,14 +261,20 @@ def _incidents(store, rng, epoch, count):
         svc = rng.choice(services if status == "resolved" else live)
         plan.append([t, svc, status])
     recent = [p for p in plan if p[1]["fixed_status"] is None][::-1]
-    for want, n in (("triggered", 15), ("acknowledged", 12)):
-        have = sum(1 for p in plan if p[2] == want)
-        for p in recent:
-            if have >= n:
-                break
-            if p[2] == "resolved":
-                p[2] = want
-                have += 1
+    if open_count is not None:  # exactly this many open, the newest, triggered and acknowledged in turn
+        if open_count > len(recent):
+            raise ValueError("%d open incidents need more seeded incidents than %d" % (open_count, count))
+        for i, p in enumerate(recent):
+            p[2] = "resolved" if i >= open_count else ("triggered", "acknowledged")[i % 2]
+    else:
+        for want, n in (("triggered", 15), ("acknowledged", 12)):
+            have = sum(1 for p in plan if p[2] == want)
+            for p in recent:
+                if have >= n:
+                    break
+                if p[2] == "resolved":
+                    p[2] = want
+                    have += 1
     snoozed_done = False
     for idx, (t, svc, status) in enumerate(plan):
         slug = svc["name"].lower().replace(" ", "-")
@@ -646,7 +652,7 @@ def _extras(store, seed, epoch):
     _extension_schemas(store)
 
 
-def build(seed, epoch, incidents=N_INCIDENTS):
+def build(seed, epoch, incidents=N_INCIDENTS, open_count=None):
     store = Store(seed, epoch)
     rng = random.Random(seed)
     _users(store, rng, epoch)
@@ -655,6 +661,6 @@ def build(seed, epoch, incidents=N_INCIDENTS):
     eps = _escalation_policies(store, scheds)
     _services(store, eps, epoch)
     _priorities(store)
-    _incidents(store, rng, epoch, incidents)
+    _incidents(store, rng, epoch, incidents, open_count)
     _extras(store, seed, epoch)
     return store

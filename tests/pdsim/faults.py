@@ -17,16 +17,24 @@ disappears. The first rule that applies wins. Kinds:
                 generated and streamed in 64 KiB pieces, never held whole
   slow_drip     real answer, body sent "chunk" bytes (default 16) at a time
                 with "delay_ms" (default 20) between pieces
+  contract_page a classic list answered like a contract mock made from the
+                OpenAPI examples: every page holds the first "items" (default
+                1) records of the list whatever offset was asked, with
+                "limit": items, "offset": 0, "more": true, and "total" left
+                out, or set to the rule's "total" (null or any integer)
 The rule list is capped at 100 rules.
 """
 
+import json
 import re
 import socket
 import struct
 import threading
 import time
+import urllib.parse
 
-KINDS = ("429", "5xx", "status", "latency", "reset", "truncate", "invalid_json", "oversize", "slow_drip")
+KINDS = ("429", "5xx", "status", "latency", "reset", "truncate", "invalid_json", "oversize", "slow_drip",
+         "contract_page")
 MAX_RULES = 100
 MAX_OVERSIZE = 1 << 31
 STATUS_MESSAGES = {400: (2001, "Invalid Input Provided"), 401: (2006, "Authentication failed"),
@@ -86,6 +94,13 @@ def normalize(spec, ident):
     elif kind == "slow_drip":
         rule["chunk"] = _int(spec, "chunk", 16, 1, 1 << 20)
         rule["delay_ms"] = _int(spec, "delay_ms", 20, 0, 60000)
+    elif kind == "contract_page":
+        rule["items"] = _int(spec, "items", 1, 1, 100)
+        if "total" in spec:
+            total = spec["total"]
+            if total is not None and (not isinstance(total, int) or isinstance(total, bool)):
+                raise FaultError("total must be null or an integer")
+            rule["total"] = total
     return rule
 
 
@@ -250,3 +265,25 @@ def send_oversize(h, rule, path):
     for piece in oversize_pieces(key, size):
         h.wfile.write(piece)
     return 200
+
+
+def contract_query(raw_query, rule):
+    """The query a contract_page rule answers: the client's filters, offset 0, its own limit."""
+    pairs = [(k, v) for k, v in urllib.parse.parse_qsl(raw_query, keep_blank_values=True)
+             if k not in ("offset", "limit", "total")]
+    return urllib.parse.urlencode(pairs + [("offset", "0"), ("limit", str(rule["items"]))])
+
+
+def contract_body(rule, body):
+    """The real first page rewritten as the mock answers; other answers pass unchanged."""
+    try:
+        obj = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(obj, dict) or "more" not in obj:
+        return body
+    obj.update(limit=rule["items"], offset=0, more=True)
+    obj.pop("total", None)
+    if "total" in rule:
+        obj["total"] = rule["total"]
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

@@ -52,10 +52,15 @@ def parse_args(argv):
     p.add_argument("--readonly-token", help="optional read-only key (writes answer 403)")
     p.add_argument("--incidents", type=int, default=180,
                    help="seeded incidents (default 180; up to 15000 for paging benchmarks)")
+    p.add_argument("--open", type=int, dest="open_count",
+                   help="exactly N open incidents (the newest; triggered and acknowledged in turn), "
+                        "the rest resolved; about 1.25 N seeded incidents are needed")
     p.add_argument("--rate-limit", type=int, help="enforce N requests per 60 s per key (default: report only)")
     args = p.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         p.error("--tls-cert and --tls-key go together")
+    if args.open_count is not None and not 0 <= args.open_count <= args.incidents:
+        p.error("--open must be between 0 and --incidents")
     return args
 
 
@@ -72,9 +77,13 @@ def main(argv=None):
     else:
         clock = control.Clock(parse_time(args.clock), "fixed")
     tls_ctx = server_mod.tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
-    sim = server_mod.Sim(args.seed, epoch, args.token, clock, args.log, tls_ctx is not None,
-                         args.account_token, args.readonly_token, args.rate_limit,
-                         args.incidents)
+    try:
+        sim = server_mod.Sim(args.seed, epoch, args.token, clock, args.log, tls_ctx is not None,
+                             args.account_token, args.readonly_token, args.rate_limit,
+                             args.incidents, args.open_count)
+    except ValueError as exc:
+        print("pdsim: %s" % exc, file=sys.stderr)
+        return 2
     try:
         srv = server_mod.Server(args.host, args.port, sim, tls_ctx)
     except (ValueError, OSError) as exc:

@@ -139,12 +139,12 @@ class RateLimiter:
 
 class Sim:
     def __init__(self, seed, epoch, token, clock, log_path=None, tls=False, account_token=None,
-                 readonly_token=None, rate_limit=None, incidents=data.N_INCIDENTS):
-        self.seed, self.epoch, self.n_incidents = seed, epoch, incidents
+                 readonly_token=None, rate_limit=None, incidents=data.N_INCIDENTS, open_count=None):
+        self.seed, self.epoch, self.n_incidents, self.n_open = seed, epoch, incidents, open_count
         self.token, self.account_token, self.readonly_token = token, account_token, readonly_token
         self.tls = tls
         self.clock = clock
-        self.store = data.build(seed, epoch, incidents)
+        self.store = data.build(seed, epoch, incidents, open_count)
         self.faults = faults_mod.Faults()
         self.reqlog = RequestLog(log_path)
         self.stats = Stats()
@@ -153,7 +153,7 @@ class Sim:
 
     def reset_data(self):
         with self._reset_lock:
-            fresh = data.build(self.seed, self.epoch, self.n_incidents)
+            fresh = data.build(self.seed, self.epoch, self.n_incidents, self.n_open)
             old = self.store
             with old.lock:
                 self.store = fresh
@@ -326,6 +326,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if rule and rule["kind"] == "oversize":
                 status = 200
                 faults_mod.send_oversize(self, rule, path)
+                return
+            if rule and rule["kind"] == "contract_page":
+                status, headers, body = self._answer(path, Query(faults_mod.contract_query(raw_query, rule)))
+                body = faults_mod.contract_body(rule, body) if status == 200 else body
+                self._send(status, headers, body)
                 return
             status, headers, body = self._answer(path, q)
             if rule and rule["kind"] == "truncate":

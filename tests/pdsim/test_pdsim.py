@@ -661,6 +661,42 @@ class SimTest(unittest.TestCase):
         self.assertEqual(len(json.loads(data)["priorities"]), 5)
         self.assertGreaterEqual(elapsed, (len(data) // 128 - 1) * 0.015)
 
+    def test_fault_contract_page_answers_like_the_openapi_mock(self):
+        q = "/incidents?date_range=all&sort_by=created_at:desc&statuses%5B%5D=triggered"
+        newest = self.get(q + "&limit=1")[1]["incidents"][0]["id"]
+        self.add_fault(path="^/incidents$", kind="contract_page", count=-1)
+        for offset in (0, 1, 57):  # every page: the same first item, whatever was asked
+            status, body, _ = self.get(q + "&total=true&limit=100&offset=%d" % offset)
+            self.assertEqual(status, 200)
+            self.assertEqual(set(body), {"incidents", "limit", "offset", "more"})
+            self.assertEqual((body["limit"], body["offset"], body["more"]), (1, 0, True))
+            self.assertEqual([i["id"] for i in body["incidents"]], [newest])
+            self.assertEqual(body["incidents"][0]["status"], "triggered")
+        self.assertEqual(self.get(q + "&statuses%5B%5D=bogus")[0], 400)  # errors pass unchanged
+        self.ctl("DELETE", "/_sim/faults")
+        for total in (None, -3, 0, 2):
+            self.add_fault(path="^/oncalls$", kind="contract_page", total=total, items=2)
+            body = self.get("/oncalls?total=true")[1]
+            self.assertEqual((len(body["oncalls"]), body["limit"], body["more"], body["total"]),
+                             (2, 2, True, total))
+        status, body = self.ctl("POST", "/_sim/faults", {"kind": "contract_page", "total": "7"})
+        self.assert_error(status, body, 400)
+
+    def test_total_is_the_count_of_the_filtered_list_only_when_asked(self):
+        for path, key in (("/incidents?date_range=all&statuses%5B%5D=triggered", "incidents"),
+                          ("/incidents?date_range=all&urgencies%5B%5D=high&statuses%5B%5D=acknowledged",
+                           "incidents"),
+                          ("/oncalls?earliest=true", "oncalls"), ("/users?", "users")):
+            every = []
+            while True:
+                body = self.get(path + "&limit=100&offset=%d" % len(every))[1]
+                every += body[key]
+                if not body["more"]:
+                    break
+            for flag, want in (("true", len(every)), ("1", len(every)), ("false", None), ("", None)):
+                body = self.get(path + "&limit=1&offset=1&total=" + flag)[1]
+                self.assertEqual(body["total"], want, (path, flag))
+
     # ------------------------------------------------- transport & control
 
     def test_keepalive_counts_one_connection(self):
@@ -702,6 +738,27 @@ class SimTest(unittest.TestCase):
         self.assertEqual(json.loads(put["body"])["incidents"][0]["id"], "PNOPE00")
         with open(os.path.join(self.tmp, "requests.jsonl")) as f:
             self.assertTrue(any('"sni": "api.eu.pagerduty.com"' in line for line in f))
+
+    def test_open_seeds_exactly_that_many_open_incidents(self):
+        proc, port = start_sim(self.tmp, "open", "--seed", str(SEED), "--clock", CLOCK,
+                               "--incidents", "300", "--open", "120")
+        try:
+            def total(query):
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                c.request("GET", "/incidents?date_range=all&limit=1&total=true&" + query,
+                          headers={"Authorization": "Token token=" + TOKEN})
+                body = json.loads(c.getresponse().read())
+                c.close()
+                return body["total"]
+
+            self.assertEqual([total("statuses%5B%5D=" + s) for s in ("triggered", "acknowledged", "resolved")],
+                             [60, 60, 180])
+        finally:
+            self.assertEqual(stop_sim(proc), 0)
+        bad = subprocess.run([sys.executable, os.path.join(HERE, "pdsim.py"), "--incidents", "10", "--open", "11"],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("--open", bad.stderr)
 
     def test_second_instance_plain_http_deterministic_and_sigterm(self):
         proc, port = start_sim(self.tmp, "plain", "--seed", str(SEED), "--clock", CLOCK)

@@ -413,6 +413,24 @@ static void t_bounds(void)
 	fx_close(&f);
 }
 
+/* Counts that are lower bounds (a server with no usable total): still the truth a lamp needs. */
+static void t_lower_bound_counts(void)
+{
+	struct fx f;
+
+	T_CHECK(fx_open(&f, false, NULL, false));
+	base_result(f.r, 1);
+	f.r->pd.counts.truncated = true;
+	f.r->pd.oncalls_truncated = true;
+	poll_ok(&f);
+	T_EQ_STR(find(BASE "/state/level")->payload, "triggered");
+	T_EQ_STR(find(BASE "/state/triggered")->payload, "1");
+	T_CHECK(has(find(BASE "/state"), "\"counts_truncated\":true"));
+	T_CHECK(has(find(BASE "/state"), "\"id\":\"PINC0\""));
+	T_CHECK(has(find(BASE "/incidents"), "\"id\":\"PINC0\""));
+	fx_close(&f);
+}
+
 static void t_publish_refused_then_retried(void)
 {
 	struct fx f;
@@ -963,6 +981,7 @@ static const struct t_case cases[] = {
     {"stale_before_first_poll", t_stale_before_first_poll},
     {"policy_gone_and_oncall_event", t_policy_gone_and_oncall_event},
     {"bounds", t_bounds},
+    {"lower_bound_counts", t_lower_bound_counts},
     {"publish_refused_then_retried", t_publish_refused_then_retried},
     {"ha_discovery", t_ha_discovery},
     {"ack_refusals", t_ack_refusals},
