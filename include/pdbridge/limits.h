@@ -886,7 +886,6 @@
 /* The MQTT stats topic is published at most this often, and only when it changed. */
 #define PDB_USAGE_STATS_INTERVAL_MS 60000
 
-
 /* --- paging caps ------------------------------------------------------------ */
 
 /*
