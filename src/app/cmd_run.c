@@ -45,6 +45,7 @@ struct daemon {
 	bool pd_inited;
 	struct app_mcp mcp;
 	struct status *st;
+	struct app_lamps lamps;
 	struct mq *mq;
 	char mq_key[PDB_CFG_VALUE_MAX * 2]; /* the settings the running mq was made from */
 	char node[PDB_CFG_WORD_MAX + 1];
@@ -105,6 +106,27 @@ static enum pdb_rc publish(void *ud, const char *topic, const char *payload, siz
 	return d->mq ? mq_publish(d->mq, topic, payload, len, qos, retain) : PDB_E_IO;
 }
 
+/* The poller's view, fanned out to what shows it on the board. */
+static void on_view(void *ud, const struct status_view *v)
+{
+	struct daemon *d = ud;
+
+	app_lamps_view(&d->lamps, v);
+}
+
+static enum pdb_rc on_mute(void *ud, int minutes, struct pdb_err *err)
+{
+	struct daemon *d = ud;
+
+	return app_lamps_mute(&d->lamps, minutes, err);
+}
+
+/* The poller runs for MQTT and for what shows the state on the board. */
+static bool wants_poller(const struct cfg *c)
+{
+	return *cfg_str(c, CFG_MQTT_URL) || app_lamps_wanted(c);
+}
+
 /* The poller's settings from snapshot @c; @pd and @ids back it for the call. */
 static enum pdb_rc status_conf_from(struct daemon *d, const struct cfg *c, struct pd_conf *pd,
                                     struct watch_ids *ids, struct status_conf *sc,
@@ -135,6 +157,9 @@ static enum pdb_rc status_conf_from(struct daemon *d, const struct cfg *c, struc
 	    .write = cfg_bool(c, CFG_WRITE_TOOLS),
 	    .publish = publish,
 	    .publish_ud = d,
+	    .on_view = on_view,
+	    .on_mute = on_mute,
+	    .view_ud = d,
 	};
 	return PDB_OK;
 }
@@ -211,7 +236,7 @@ static enum pdb_rc mq_from(struct daemon *d, const struct cfg *c, struct pdb_err
 	return rc;
 }
 
-/* The poller and MQTT from snapshot @c, started. */
+/* The lamps, the poller and MQTT (when mqtt.url is set) from snapshot @c, started. */
 static enum pdb_rc start_status(struct daemon *d, const struct cfg *c, struct pdb_err *err)
 {
 	struct status_conf sc;
@@ -220,8 +245,11 @@ static enum pdb_rc start_status(struct daemon *d, const struct cfg *c, struct pd
 	enum pdb_rc rc = status_conf_from(d, c, &pd, &ids, &sc, err);
 
 	if (!rc)
-		rc = status_new(&sc, &d->st, err);
+		rc = app_lamps_apply(&d->lamps, d->loop, c, err);
 	if (!rc)
+		rc = status_new(&sc, &d->st, err);
+	d->lamps.st = d->st;
+	if (!rc && *cfg_str(c, CFG_MQTT_URL))
 		rc = mq_from(d, c, err);
 	if (!rc)
 		status_start(d->st);
@@ -253,17 +281,19 @@ static void on_hup(struct ev_loop *l, void *ud)
 	}
 	app_apply_log_level(d->set.cfg);
 	url = cfg_str(d->set.cfg, CFG_MQTT_URL);
-	if (!d->st && *url)
+	if (!d->st && wants_poller(d->set.cfg))
 		rc = start_status(d, d->set.cfg, &err);
-	else if (d->st && !*url)
+	else if (d->mq && !*url)
 		rc = pdb_err_set(&err, PDB_E_INVAL,
 		                 "mqtt.url was removed: restart to stop publishing");
 	else if (d->st) {
 		rc = status_conf_from(d, d->set.cfg, &pd, &ids, &sc, &err);
 		if (!rc)
 			rc = status_reconfigure(d->st, &sc, &err);
-		if (!rc)
+		if (!rc && *url)
 			rc = mq_from(d, d->set.cfg, &err);
+		if (!rc)
+			rc = app_lamps_apply(&d->lamps, d->loop, d->set.cfg, &err);
 	}
 	if (rc)
 		LOG_ERROR("run", "reload failed, the running settings stay: %s",
@@ -293,11 +323,11 @@ static enum pdb_rc start(struct daemon *d, const struct app_mcp_opts *mo,
 		rc = app_mcp_settings_from(mcp_cfg, mo, true, &ms, err);
 	if (rc)
 		return rc;
-	if (!*cfg_str(c, CFG_MQTT_URL) && !ms.n_listen)
+	if (!wants_poller(c) && !ms.n_listen)
 		return pdb_err_set(err, PDB_E_INVAL,
-		                   "nothing to run: set mqtt.url (status to MQTT) or mcp.listen "
-		                   "(MCP for agents), e.g. pdbridge config set mqtt.url "
-		                   "mqtt://127.0.0.1:1883");
+		                   "nothing to run: set mqtt.url (status to MQTT), mcp.listen "
+		                   "(MCP for agents) or lamp.* (lamps on the board), e.g. pdbridge "
+		                   "config set mqtt.url mqtt://127.0.0.1:1883");
 	if (ev_new(&d->loop) || ev_signals(d->loop, on_hup, d))
 		return pdb_err_set(err, PDB_E_IO, "cannot set up the event loop");
 	if (pd_global_init())
@@ -314,16 +344,16 @@ static enum pdb_rc start(struct daemon *d, const struct app_mcp_opts *mo,
 	} else {
 		LOG_INFO("run", "mcp.listen is unset: not serving MCP");
 	}
-	if (!*cfg_str(c, CFG_MQTT_URL)) {
+	if (!*cfg_str(c, CFG_MQTT_URL))
 		LOG_INFO("run", "mqtt.url is unset: not publishing status (set it, then reload)");
-		return PDB_OK;
-	}
-	return start_status(d, c, err);
+	return wants_poller(c) ? start_status(d, c, err) : PDB_OK;
 }
 
 static void stop(struct daemon *d)
 {
 	app_mcp_close(&d->mcp);
+	/* the lamps at rest first: a stopping daemon claims nothing */
+	app_lamps_free(&d->lamps);
 	mq_free(d->mq); /* "offline", before waiting for the pool */
 	d->mq = NULL;
 	ev_pool_free(d->pool); /* every PagerDuty call has a deadline */
