@@ -65,6 +65,12 @@ echo 10000000d3e0d3e0 >"$tmp/serial"
 "$bin" config set write_tools true >/dev/null # lets a display's button acknowledge
 from=$(sim_api GET /users/me | field 'd["user"]["email"]') # PagerDuty wants a user's
 "$bin" config set from_email "$from" >/dev/null
+# Lamps on a fake LED class tree (docs/board.md), watched the way a person would.
+python3 "$top/tests/integration/lampfixture.py" --make "$tmp/leds" pd-green pd-yellow pd-red pd-white
+"$bin" config set lamp.sysfs "$tmp/leds" >/dev/null
+for k in ok=pd-green acked=pd-yellow triggered=pd-red unknown=pd-white; do
+	"$bin" config set "lamp.${k%=*}" "${k#*=}" >/dev/null
+done
 "$bin" run 2>"$tmp/daemon.log" &
 daemon=$!
 pids+=("$daemon")
@@ -74,6 +80,7 @@ show() { # the plain topics a tiny display reads, as they are now
 		printf '  %-28s %s\n' "pdbridge/desk/$t" \
 			"$(grep "^pdbridge/desk/$t " "$tmp/mqtt" | tail -1 | cut -d' ' -f2-)"
 	done
+	echo "  lamps: $(python3 "$top/tests/integration/lampfixture.py" "$tmp/leds" pd-white)"
 }
 show 4
 grep -m1 "requests a poll" "$tmp/daemon.log" | sed 's/^.*status: /  poller: /' || true
@@ -100,6 +107,7 @@ echo
 echo "== SIGTERM: the daemon says offline (retained) and exits"
 kill -TERM "$daemon"
 wait "$daemon" && echo "  exit status 0"
+echo "  lamps: $(python3 "$top/tests/integration/lampfixture.py" "$tmp/leds" pd-white)"
 sleep 0.5
 grep "^pdbridge/desk/status " "$tmp/mqtt" | tail -1 | sed 's/^/  /'
 echo "  $(wc -l <"$tmp/mqtt") MQTT messages in all; the token on none of them:" \
