@@ -20,6 +20,8 @@
  * PDB_LAMP_LONG_PRESS_MS (seen while held, or from the time of the up edge)
  * it is a long press, decided once; a press that ends before is a short one.
  */
+#define _FILE_OFFSET_BITS 64 /* stat() and readdir() of 64-bit inode numbers on 32-bit boards */
+
 #include "lamp_int.h"
 
 #include <pdbridge/ev.h>

@@ -17,6 +17,8 @@
  * last written is remembered, so a value that did not change is not
  * written again.
  */
+#define _FILE_OFFSET_BITS 64 /* stat() and readdir() of 64-bit inode numbers on 32-bit boards */
+
 #include "lamp_int.h"
 
 #include <errno.h>

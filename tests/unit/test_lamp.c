@@ -11,6 +11,8 @@
  * clock: a case moves it and calls lamp__tick() the way the loop's timer
  * would, so blinks, beeps, debouncing and quiet hours run in no time.
  */
+#define _FILE_OFFSET_BITS 64 /* stat() and readdir() of 64-bit inode numbers on 32-bit boards */
+
 #include "harness.h"
 
 #include "../../src/lamp/lamp_int.h"
