@@ -2,9 +2,10 @@
 /*
  * cmd_run.c - `pdbridge run`: the daemon that turns a board into a status
  * display's bridge. The status poller publishes to MQTT (when mqtt.url is
- * set) and the MCP listeners of mcp.listen serve agents, all on one event
- * loop in one process, with the worker pool for PagerDuty calls and paho's
- * threads as the only other threads (docs/adr-threads.md).
+ * set) and drives the board's lamps, buzzer and button (lamp.*, button.*:
+ * run_lamps.c), and the MCP listeners of mcp.listen serve agents, all on one
+ * event loop in one process, with the worker pool for PagerDuty calls and
+ * paho's threads as the only other threads (docs/adr-threads.md).
  *
  * Signals: SIGTERM and SIGINT stop it cleanly (MCP sessions closed, "offline"
  * published to <base>/status, calls finished); SIGHUP reloads the settings
@@ -16,9 +17,10 @@
  * fixed at start: restart for those.
  *
  * Start order: signals are taken before any thread exists, then the HTTPS
- * client, the pool, MCP, the poller and MQTT. Stop order: MCP closes (its
- * calls cancelled), MQTT says "offline", the pool finishes and joins, and
- * only then are the poller, the tables and the clients freed.
+ * client, the pool, MCP, the lamps, the poller and MQTT. Stop order: MCP
+ * closes (its calls cancelled), the lamps go to rest, MQTT says "offline",
+ * the pool finishes and joins, and only then are the poller, the tables and
+ * the clients freed.
  */
 #include <pdbridge/app.h>
 #include <pdbridge/ev.h>
@@ -53,6 +55,12 @@ struct daemon {
 	char will[2 * PDB_CFG_WORD_MAX + 9]; /* <base>/status */
 	char client_id[PDB_CFG_WORD_MAX + 1];
 };
+
+/* The poller runs for whoever shows the state: MQTT, the lamps. */
+static bool wants_status(const struct daemon *d, const struct cfg *c)
+{
+	return *cfg_str(c, CFG_MQTT_URL) || d->lamps.lamp;
+}
 
 /* The host name as a topic level: [A-Za-z0-9_-] only, "pdbridge" when there is none. */
 static void default_node(char *out, size_t len)
@@ -106,7 +114,7 @@ static enum pdb_rc publish(void *ud, const char *topic, const char *payload, siz
 	return d->mq ? mq_publish(d->mq, topic, payload, len, qos, retain) : PDB_E_IO;
 }
 
-/* The poller's view, fanned out to what shows it on the board. */
+/* Every state the poller applied, to the views on the board itself. */
 static void on_view(void *ud, const struct status_view *v)
 {
 	struct daemon *d = ud;
@@ -119,12 +127,6 @@ static enum pdb_rc on_mute(void *ud, int minutes, struct pdb_err *err)
 	struct daemon *d = ud;
 
 	return app_lamps_mute(&d->lamps, minutes, err);
-}
-
-/* The poller runs for MQTT and for what shows the state on the board. */
-static bool wants_poller(const struct cfg *c)
-{
-	return *cfg_str(c, CFG_MQTT_URL) || app_lamps_wanted(c);
 }
 
 /* The poller's settings from snapshot @c; @pd and @ids back it for the call. */
@@ -236,7 +238,7 @@ static enum pdb_rc mq_from(struct daemon *d, const struct cfg *c, struct pdb_err
 	return rc;
 }
 
-/* The lamps, the poller and MQTT (when mqtt.url is set) from snapshot @c, started. */
+/* The poller and MQTT (when mqtt.url is set) from snapshot @c, started. */
 static enum pdb_rc start_status(struct daemon *d, const struct cfg *c, struct pdb_err *err)
 {
 	struct status_conf sc;
@@ -245,10 +247,8 @@ static enum pdb_rc start_status(struct daemon *d, const struct cfg *c, struct pd
 	enum pdb_rc rc = status_conf_from(d, c, &pd, &ids, &sc, err);
 
 	if (!rc)
-		rc = app_lamps_apply(&d->lamps, d->loop, c, err);
-	if (!rc)
 		rc = status_new(&sc, &d->st, err);
-	d->lamps.st = d->st;
+	d->lamps.st = d->st; /* the button's acks and refreshes */
 	if (!rc && *cfg_str(c, CFG_MQTT_URL))
 		rc = mq_from(d, c, err);
 	if (!rc)
@@ -281,19 +281,18 @@ static void on_hup(struct ev_loop *l, void *ud)
 	}
 	app_apply_log_level(d->set.cfg);
 	url = cfg_str(d->set.cfg, CFG_MQTT_URL);
-	if (!d->st && wants_poller(d->set.cfg))
+	rc = app_lamps_apply(&d->lamps, d->loop, d->set.cfg, &err);
+	if (!rc && !d->st && wants_status(d, d->set.cfg))
 		rc = start_status(d, d->set.cfg, &err);
-	else if (d->mq && !*url)
+	else if (!rc && d->mq && !*url)
 		rc = pdb_err_set(&err, PDB_E_INVAL,
 		                 "mqtt.url was removed: restart to stop publishing");
-	else if (d->st) {
+	else if (!rc && d->st) {
 		rc = status_conf_from(d, d->set.cfg, &pd, &ids, &sc, &err);
 		if (!rc)
 			rc = status_reconfigure(d->st, &sc, &err);
 		if (!rc && *url)
 			rc = mq_from(d, d->set.cfg, &err);
-		if (!rc)
-			rc = app_lamps_apply(&d->lamps, d->loop, d->set.cfg, &err);
 	}
 	if (rc)
 		LOG_ERROR("run", "reload failed, the running settings stay: %s",
@@ -323,7 +322,7 @@ static enum pdb_rc start(struct daemon *d, const struct app_mcp_opts *mo,
 		rc = app_mcp_settings_from(mcp_cfg, mo, true, &ms, err);
 	if (rc)
 		return rc;
-	if (!wants_poller(c) && !ms.n_listen)
+	if (!*cfg_str(c, CFG_MQTT_URL) && !app_lamps_wanted(c) && !ms.n_listen)
 		return pdb_err_set(err, PDB_E_INVAL,
 		                   "nothing to run: set mqtt.url (status to MQTT), mcp.listen "
 		                   "(MCP for agents) or lamp.* (lamps on the board), e.g. pdbridge "
@@ -344,9 +343,12 @@ static enum pdb_rc start(struct daemon *d, const struct app_mcp_opts *mo,
 	} else {
 		LOG_INFO("run", "mcp.listen is unset: not serving MCP");
 	}
+	rc = app_lamps_apply(&d->lamps, d->loop, c, err);
+	if (rc)
+		return rc;
 	if (!*cfg_str(c, CFG_MQTT_URL))
 		LOG_INFO("run", "mqtt.url is unset: not publishing status (set it, then reload)");
-	return wants_poller(c) ? start_status(d, c, err) : PDB_OK;
+	return wants_status(d, c) ? start_status(d, c, err) : PDB_OK;
 }
 
 static void stop(struct daemon *d)

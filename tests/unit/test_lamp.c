@@ -139,6 +139,14 @@ static void make_led(struct fx *f, const char *name, const char *triggers, const
 	}
 }
 
+/* make_led(), and LED @name serves role @r. */
+static void led_for(struct fx *f, enum lamp_role r, const char *name, const char *triggers,
+                    const char *max)
+{
+	make_led(f, name, triggers, max);
+	f->c.led[r] = name;
+}
+
 /* What @attr of LED @name holds, without the newline ("" when unreadable). */
 static const char *attr(struct fx *f, const char *name, const char *a)
 {
@@ -296,32 +304,35 @@ static void show_stale(struct fx *f, uint64_t seq)
 
 /* --- the button's fake device ------------------------------------------------------- */
 
+/* mkdir -p @root/@rel */
+static void make_dirs(const char *root, const char *rel)
+{
+	char path[256];
+	size_t i, n = (size_t)snprintf(path, sizeof(path), "%s/%s", root, rel);
+
+	for (i = strlen(root) + 1; i <= n && i < sizeof(path); i++) {
+		char c = path[i];
+
+		if (c != '/' && c != '\0')
+			continue;
+		path[i] = '\0';
+		mkdir(path, 0755);
+		path[i] = c;
+	}
+}
+
+/* Input devices under the fixture's root: event1 a keyboard, event3 "pd-ack" on a FIFO. */
 static void make_button(struct fx *f)
 {
 	char path[256];
 
-	snprintf(path, sizeof(path), "%s/sys", f->root);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/sys/class", f->root);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/sys/class/input", f->root);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/sys/class/input/event1", f->root);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/sys/class/input/event1/device", f->root);
-	mkdir(path, 0755);
+	make_dirs(f->root, "sys/class/input/event1/device");
 	snprintf(path, sizeof(path), "%s/sys/class/input/event1/device/name", f->root);
 	write_file(path, "Some Keyboard\n");
-	snprintf(path, sizeof(path), "%s/sys/class/input/event3", f->root);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/sys/class/input/event3/device", f->root);
-	mkdir(path, 0755);
+	make_dirs(f->root, "sys/class/input/event3/device");
 	snprintf(path, sizeof(path), "%s/sys/class/input/event3/device/name", f->root);
 	write_file(path, "pd-ack\n");
-	snprintf(path, sizeof(path), "%s/dev", f->root);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/dev/input", f->root);
-	mkdir(path, 0755);
+	make_dirs(f->root, "dev/input");
 	snprintf(path, sizeof(path), "%s/dev/input/event3", f->root);
 	mkfifo(path, 0600);
 	f->c.button_device = "pd-ack";
@@ -340,6 +351,16 @@ static void unplug(struct fx *f)
 {
 	close(f->wfd);
 	f->wfd = -1;
+}
+
+/* A red lamp for triggered and the button, started and plugged in. */
+static bool button_board(struct fx *f)
+{
+	if (!fx_open(f))
+		return false;
+	led_for(f, LAMP_TRIGGERED, "red", "none transient\n", "1\n");
+	make_button(f);
+	return fx_start(f) && plug(f);
 }
 
 /* Let the loop read what was written (fd callbacks only; the fake clock stands still). */
@@ -474,12 +495,9 @@ static void t_transient_lamps_and_dead_man(void)
 	struct fx f;
 
 	T_CHECK(fx_open(&f));
-	make_led(&f, "green", "[none] timer oneshot transient mmc0\n", "1\n");
-	make_led(&f, "red", "none timer transient [heartbeat]\n", "1\n");
-	make_led(&f, "white", "none transient\n", "255\n");
-	f.c.led[LAMP_OK] = "green";
-	f.c.led[LAMP_TRIGGERED] = "red";
-	f.c.led[LAMP_UNKNOWN] = "white";
+	led_for(&f, LAMP_OK, "green", "[none] timer oneshot transient mmc0\n", "1\n");
+	led_for(&f, LAMP_TRIGGERED, "red", "none timer transient [heartbeat]\n", "1\n");
+	led_for(&f, LAMP_UNKNOWN, "white", "none transient\n", "255\n");
 	T_CHECK(fx_start(&f));
 	T_CHECK(logged(&f, "lamp.ok: LED "));
 	T_CHECK(logged(&f, "transient trigger"));
@@ -582,10 +600,9 @@ static void t_timer_trigger_without_transient(void)
 
 	T_CHECK(fx_open(&f));
 	make_led(&f, "amber", "[none] timer heartbeat\n", "1\n");
-	make_led(&f, "green", "none timer\n", "255\n");
+	led_for(&f, LAMP_OK, "green", "none timer\n", "255\n");
 	f.c.led[LAMP_ACKED] = "amber";
 	f.c.led[LAMP_TRIGGERED] = "amber";
-	f.c.led[LAMP_OK] = "green";
 	T_CHECK(fx_start(&f));
 	T_CHECK(logged(&f, "no transient trigger (modprobe ledtrig-transient)"));
 	show(&f, 1, "acked", false, 0);
@@ -641,13 +658,11 @@ static void t_missing_and_unwritable_leds(void)
 	int i;
 
 	T_CHECK(fx_open(&f));
-	make_led(&f, "green", "none transient\n", "1\n");
-	make_led(&f, "stuck", "none transient\n", "1\n");
+	led_for(&f, LAMP_OK, "green", "none transient\n", "1\n");
+	led_for(&f, LAMP_ACKED, "stuck", "none transient\n", "1\n");
 	snprintf(path, sizeof(path), "%s/stuck/brightness", f.leds);
 	unlink(path);
 	mkdir(path, 0755); /* not writable, even for root */
-	f.c.led[LAMP_OK] = "green";
-	f.c.led[LAMP_ACKED] = "stuck";
 	f.c.led[LAMP_TRIGGERED] = "pd-nope";
 	T_CHECK(fx_start(&f));
 	snprintf(path, sizeof(path), "lamp.triggered: %s/pd-nope: no such LED", f.leds);
@@ -681,8 +696,7 @@ static void t_buzzer_rings_until_acknowledged(void)
 	struct fx f;
 
 	T_CHECK(fx_open(&f));
-	make_led(&f, "buzz", "none timer transient\n", "1\n");
-	f.c.led[LAMP_BUZZER] = "buzz";
+	led_for(&f, LAMP_BUZZER, "buzz", "none timer transient\n", "1\n");
 	f.c.buzzer_repeat_s = 20;
 	T_CHECK(fx_start(&f));
 	show(&f, 1, "ok", false, 0);
@@ -704,8 +718,7 @@ static void t_buzzer_rings_until_acknowledged(void)
 
 	/* buzzer.repeat 0: once */
 	T_CHECK(fx_open(&f));
-	make_led(&f, "buzz", "none timer transient\n", "1\n");
-	f.c.led[LAMP_BUZZER] = "buzz";
+	led_for(&f, LAMP_BUZZER, "buzz", "none timer transient\n", "1\n");
 	f.c.buzzer_repeat_s = 0;
 	T_CHECK(fx_start(&f));
 	show(&f, 4, "triggered", false, 1);
@@ -720,8 +733,7 @@ static void t_buzzer_quiet_hours_and_mute(void)
 	struct fx f;
 
 	T_CHECK(fx_open(&f));
-	make_led(&f, "buzz", "none transient\n", "1\n");
-	f.c.led[LAMP_BUZZER] = "buzz";
+	led_for(&f, LAMP_BUZZER, "buzz", "none transient\n", "1\n");
 	f.c.buzzer_quiet = "22:00-07:00";
 	f.c.buzzer_repeat_s = 60;
 	T_CHECK(fx_start(&f));
@@ -752,8 +764,7 @@ static void t_buzzer_quiet_hours_and_mute(void)
 
 	/* without a buzzer there is nothing to mute */
 	T_CHECK(fx_open(&f));
-	make_led(&f, "green", "none transient\n", "1\n");
-	f.c.led[LAMP_OK] = "green";
+	led_for(&f, LAMP_OK, "green", "none transient\n", "1\n");
 	T_CHECK(fx_start(&f));
 	T_EQ_INT(lamp_mute(f.l, 5, "test", &err), PDB_E_MISSING);
 	T_CHECK(strstr(err.msg, "lamp.buzzer"));
@@ -767,11 +778,9 @@ static void t_button_presses(void)
 	int i;
 
 	T_CHECK(fx_open(&f));
-	make_led(&f, "red", "none transient\n", "1\n");
-	make_led(&f, "buzz", "none transient\n", "1\n");
+	led_for(&f, LAMP_TRIGGERED, "red", "none transient\n", "1\n");
+	led_for(&f, LAMP_BUZZER, "buzz", "none transient\n", "1\n");
 	make_button(&f);
-	f.c.led[LAMP_TRIGGERED] = "red";
-	f.c.led[LAMP_BUZZER] = "buzz";
 	T_CHECK(fx_start(&f));
 	T_CHECK(logged(&f, "/dev/input/event3 (key 28)"));
 	T_CHECK(plug(&f));
@@ -841,12 +850,7 @@ static void t_refused_long_press(void)
 {
 	struct fx f;
 
-	T_CHECK(fx_open(&f));
-	make_led(&f, "red", "none transient\n", "1\n");
-	make_button(&f);
-	f.c.led[LAMP_TRIGGERED] = "red";
-	T_CHECK(fx_start(&f));
-	T_CHECK(plug(&f));
+	T_CHECK(button_board(&f));
 	/* nothing shown yet: refused here */
 	key(&f, 1, 0);
 	key(&f, 0, 2000);
@@ -882,12 +886,7 @@ static void t_button_garbage(void)
 	struct fx f;
 	size_t i;
 
-	T_CHECK(fx_open(&f));
-	make_led(&f, "red", "none transient\n", "1\n");
-	make_button(&f);
-	f.c.led[LAMP_TRIGGERED] = "red";
-	T_CHECK(fx_start(&f));
-	T_CHECK(plug(&f));
+	T_CHECK(button_board(&f));
 	show(&f, 3, "triggered", false, 1);
 	for (i = 0; i < sizeof(junk); i++) {
 		x = x * 1103515245u + 12345u;
@@ -934,12 +933,7 @@ static void t_button_goes_and_comes_back(void)
 	char path[256];
 	struct fx f;
 
-	T_CHECK(fx_open(&f));
-	make_led(&f, "red", "none transient\n", "1\n");
-	make_button(&f);
-	f.c.led[LAMP_TRIGGERED] = "red";
-	T_CHECK(fx_start(&f));
-	T_CHECK(plug(&f));
+	T_CHECK(button_board(&f));
 	show(&f, 3, "triggered", false, 1);
 	key(&f, 1, 0); /* a press cut off by the unplug does nothing */
 	unplug(&f);
@@ -1035,9 +1029,8 @@ static void t_reconfigure(void)
 	struct fx f;
 
 	T_CHECK(fx_open(&f));
-	make_led(&f, "green", "none transient\n", "1\n");
+	led_for(&f, LAMP_OK, "green", "none transient\n", "1\n");
 	make_led(&f, "blue", "none transient\n", "1\n");
-	f.c.led[LAMP_OK] = "green";
 	T_CHECK(fx_start(&f));
 	show(&f, 1, "ok", false, 0);
 	set_attr(&f, "green", "trigger", "mark");
@@ -1048,7 +1041,6 @@ static void t_reconfigure(void)
 	T_EQ_STR(attr(&f, "green", "trigger"), "mark");
 	f.c.buzzer_quiet = NULL;
 	f.c.led[LAMP_OK] = "blue";
-	set_attr(&f, "green", "trigger", "none transient");
 	T_EQ_INT(lamp_reconfigure(f.l, &f.c, &err), PDB_OK);
 	T_EQ_STR(attr(&f, "green", "trigger"), "none"); /* the old one left at rest */
 	T_EQ_STR(attr(&f, "green", "brightness"), "0");
