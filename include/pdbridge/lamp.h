@@ -116,8 +116,9 @@ bool lamp_wanted(const struct lamp_conf *c);
  * lamp_new: check and copy @c, open every LED (one that is missing or not
  * writable is logged with its path and left out), show unknown and start
  * watching the button. Caller frees with lamp_free(). Returns PDB_OK,
- * PDB_E_INVAL (a bad name, quiet-hours range or key, one LED in two roles
- * with the buzzer) or PDB_E_NOMEM.
+ * PDB_E_INVAL (an LED name that is no name, bad quiet hours, the buzzer's
+ * LED also a lamp), PDB_E_RANGE (buzzer.repeat, buzzer.mute, button.key),
+ * PDB_E_TOO_LARGE (a path) or PDB_E_NOMEM, with the key in @err.
  */
 enum pdb_rc lamp_new(const struct lamp_conf *c, struct lamp **out,
                      struct pdb_err *err) PDB_WARN_UNUSED;
@@ -135,10 +136,9 @@ void lamp_show(struct lamp *l, const struct lamp_view *v);
 
 /**
  * lamp_mute: silence the buzzer for @minutes (-1: the configured length, 0:
- * unmute); @source names the asker in the log. Returns PDB_OK,
- * PDB_E_RANGE (over PDB_LAMP_MUTE_MAX_MIN) or PDB_E_MISSING (no buzzer),
- * with the reason in @err. *@until_ms (may be NULL) gets the end on the
- * clock's now_ms.
+ * unmute), stopping a beep under way; @source names the asker in the log.
+ * Returns PDB_OK, PDB_E_RANGE (over PDB_LAMP_MUTE_MAX_MIN) or PDB_E_MISSING
+ * (no buzzer), with the reason in @err.
  */
 enum pdb_rc lamp_mute(struct lamp *l, int minutes, const char *source, struct pdb_err *err);
 

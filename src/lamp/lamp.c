@@ -99,57 +99,61 @@ static enum pdb_rc copy_path(char *dst, size_t len, const char *src, const char 
 	return PDB_OK;
 }
 
+/* lamp.<role>: an LED's name, a directory of lamp.sysfs (@s->sysfs is set). */
+static enum pdb_rc copy_name(struct lamp_settings *s, int role, const char *n, struct pdb_err *err)
+{
+	if (empty(n))
+		return PDB_OK;
+	if (strlen(n) > PDB_LAMP_NAME_MAX || strchr(n, '/') || !strcmp(n, ".") || !strcmp(n, ".."))
+		return pdb_err_set(err, PDB_E_INVAL,
+		                   "%s must be the name of an LED (a directory of %s), not '%.80s'",
+		                   role_keys[role], s->sysfs, n);
+	memcpy(s->led[role], n, strlen(n) + 1);
+	return PDB_OK;
+}
+
 static enum pdb_rc settings_from(const struct lamp_conf *c, struct lamp_settings *s,
                                  struct pdb_err *err)
 {
 	enum pdb_rc rc;
-	int r, o;
+	int r;
 
 	memset(s, 0, sizeof(*s));
 	rc = copy_path(s->sysfs, sizeof(s->sysfs), c->sysfs, "/sys/class/leds", "lamp.sysfs", err);
-	for (r = 0; !rc && r < LAMP_ROLES; r++) {
-		const char *n = c->led[r];
-
-		if (empty(n))
-			continue;
-		if (strlen(n) > PDB_LAMP_NAME_MAX || strchr(n, '/') || !strcmp(n, ".") ||
-		    !strcmp(n, ".."))
-			return pdb_err_set(err, PDB_E_INVAL,
-			                   "%s must be the name of an LED (a directory of %s), not "
-			                   "'%.80s'",
-			                   role_keys[r], s->sysfs, n);
-		memcpy(s->led[r], n, strlen(n) + 1);
-	}
-	for (o = 0; !rc && o < LAMP_BUZZER; o++)
-		if (s->led[LAMP_BUZZER][0] && !strcmp(s->led[o], s->led[LAMP_BUZZER]))
-			return pdb_err_set(err, PDB_E_INVAL,
-			                   "lamp.buzzer and %s name the same LED (%s): the buzzer "
-			                   "needs its own",
-			                   role_keys[o], s->led[o]);
-	if (!rc && c->buzzer_repeat_s > PDB_BUZZER_REPEAT_MAX_S)
-		return pdb_err_set(err, PDB_E_RANGE, "buzzer.repeat must be at most %d s",
-		                   PDB_BUZZER_REPEAT_MAX_S);
-	s->repeat_s = c->buzzer_repeat_s;
-	if (!rc)
-		rc = lamp__quiet_parse(c->buzzer_quiet, &s->quiet, err);
-	if (!rc && s->quiet.on)
-		snprintf(s->quiet_text, sizeof(s->quiet_text), "%s", c->buzzer_quiet);
-	if (!rc && (c->mute_min < 1 || c->mute_min > PDB_LAMP_MUTE_MAX_MIN))
-		return pdb_err_set(err, PDB_E_RANGE, "buzzer.mute must be 1 to %d minutes",
-		                   PDB_LAMP_MUTE_MAX_MIN);
-	s->mute_min = c->mute_min;
 	if (!rc)
 		rc = copy_path(s->button, sizeof(s->button), c->button_device, "", "button.device",
 		               err);
 	if (!rc)
 		rc = copy_path(s->root, sizeof(s->root), c->button_root, "/", "button.root", err);
-	if (!rc && s->button[0] && (c->button_key < 1 || c->button_key > PDB_LAMP_KEY_MAX))
+	if (!rc)
+		rc = lamp__quiet_parse(c->buzzer_quiet, &s->quiet, err);
+	for (r = 0; !rc && r < LAMP_ROLES; r++)
+		rc = copy_name(s, r, c->led[r], err);
+	if (rc)
+		return rc;
+	for (r = 0; r < LAMP_BUZZER; r++)
+		if (s->led[LAMP_BUZZER][0] && !strcmp(s->led[r], s->led[LAMP_BUZZER]))
+			return pdb_err_set(err, PDB_E_INVAL,
+			                   "lamp.buzzer and %s name the same LED (%s): the buzzer "
+			                   "needs its own",
+			                   role_keys[r], s->led[r]);
+	if (c->buzzer_repeat_s > PDB_BUZZER_REPEAT_MAX_S)
+		return pdb_err_set(err, PDB_E_RANGE, "buzzer.repeat must be at most %d s",
+		                   PDB_BUZZER_REPEAT_MAX_S);
+	if (c->mute_min < 1 || c->mute_min > PDB_LAMP_MUTE_MAX_MIN)
+		return pdb_err_set(err, PDB_E_RANGE, "buzzer.mute must be 1 to %d minutes",
+		                   PDB_LAMP_MUTE_MAX_MIN);
+	if (s->button[0] && (c->button_key < 1 || c->button_key > PDB_LAMP_KEY_MAX))
 		return pdb_err_set(err, PDB_E_RANGE, "button.key must be a key code 1 to %d",
 		                   PDB_LAMP_KEY_MAX);
-	if (!rc && s->button[0] && !c->on_ack)
+	if (s->button[0] && !c->on_ack)
 		return pdb_err_set(err, PDB_E_INTERNAL, "a button needs an acknowledgement path");
+	s->repeat_s = c->buzzer_repeat_s;
+	s->mute_min = c->mute_min;
 	s->key = c->button_key;
-	return rc;
+	if (s->quiet.on)
+		snprintf(s->quiet_text, sizeof(s->quiet_text), "%s", c->buzzer_quiet);
+	return PDB_OK;
 }
 
 /* --- devices ----------------------------------------------------------------------- */
