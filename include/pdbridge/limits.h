@@ -892,6 +892,14 @@
 #error "PDB_LAMP_BACKOFF_MIN_MS must be at least 100 and at most PDB_LAMP_BACKOFF_MAX_MS"
 #endif
 
+/*
+ * An input device's name as read from sysfs to compare with button.device:
+ * the kernel allows more, a button's is short; a longer one is not ours.
+ */
+#ifndef PDB_LAMP_INPUT_NAME_MAX
+#define PDB_LAMP_INPUT_NAME_MAX 128
+#endif
+
 /* Entries of <root>/sys/class/input looked at when button.device is a name. */
 #ifndef PDB_LAMP_INPUT_SCAN_MAX
 #define PDB_LAMP_INPUT_SCAN_MAX 256

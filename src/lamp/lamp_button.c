@@ -41,9 +41,6 @@
 _Static_assert(sizeof(struct input_event) <= sizeof(((struct lamp_button *)0)->part),
                "a cut record must fit lamp_button.part");
 
-/* An input device name: the kernel allows more, a button's is short. */
-#define NAME_READ_MAX 128
-
 /* --- the press ------------------------------------------------------------------- */
 
 enum lamp_action lamp__press_edge(struct lamp_press *p, bool down, int64_t t, uint64_t seq)
@@ -126,7 +123,7 @@ static bool read_line(const char *path, char *out, size_t len)
 /* b->path from button.device: the path itself, or the event device of that name. */
 static enum pdb_rc find(struct lamp_button *b, struct pdb_err *err)
 {
-	char dir[LAMP_DIR_MAX], path[PDB_LAMP_PATH_MAX], name[NAME_READ_MAX];
+	char dir[LAMP_DIR_MAX], path[PDB_LAMP_PATH_MAX], name[PDB_LAMP_INPUT_NAME_MAX];
 	int rl = root_len(b->root);
 	struct dirent *e;
 	unsigned seen = 0;

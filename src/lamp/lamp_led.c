@@ -37,8 +37,8 @@ static const char *const trig_names[TRIG_COUNT] = {
     [TRIG_TRANSIENT] = "transient",
 };
 
-/* Longest trigger name looked at; longer ones are not ours. */
-#define TRIG_NAME_MAX 32
+/* A token of the trigger file longer than our longest trigger name is not ours. */
+#define TRIG_NAME_MAX sizeof("transient")
 
 static int attr_path(const struct lamp_led *d, const char *attr, char *out, size_t len)
 {

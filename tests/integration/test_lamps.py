@@ -64,6 +64,7 @@ class LampTest(unittest.TestCase):
         td.DaemonTest.setUp(self)
         self.leds = FakeLeds(os.path.join(self.tmp.name, "leds"))
         self.button = None
+        self.quiet = None
 
     def tearDown(self):
         if self.button:
@@ -89,14 +90,12 @@ class LampTest(unittest.TestCase):
         return d
 
     def quiet_service(self):
-        """A service with no open incident: the board starts at ok."""
-        if not hasattr(self, "_quiet"):
-            for s in self.sim.api("/services?limit=100")["services"]:
-                if not self.sim.count("/incidents?service_ids[]=%s&statuses[]=triggered"
-                                      "&statuses[]=acknowledged" % s["id"]):
-                    LampTest._quiet = s["id"]
-                    break
-        return self._quiet
+        """A service with no open incident (of the data set as reset): the board starts at ok."""
+        if not self.quiet:
+            self.quiet = next(s["id"] for s in self.sim.api("/services?limit=100")["services"]
+                              if not self.sim.count("/incidents?service_ids[]=%s&statuses[]="
+                                                    "triggered&statuses[]=acknowledged" % s["id"]))
+        return self.quiet
 
     def trigger(self, title):
         return self.sim.control("POST", "/_sim/trigger",
