@@ -69,6 +69,12 @@ boardport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)
 "$bin" config set write_tools true >/dev/null # lets a display's button acknowledge
 from=$(sim_api GET /users/me | field 'd["user"]["email"]') # PagerDuty wants a user's
 "$bin" config set from_email "$from" >/dev/null
+# Lamps on a fake LED class tree (docs/board.md), watched the way a person would.
+python3 "$top/tests/integration/lampfixture.py" --make "$tmp/leds" pd-green pd-yellow pd-red pd-white
+"$bin" config set lamp.sysfs "$tmp/leds" >/dev/null
+for k in ok=pd-green acked=pd-yellow triggered=pd-red unknown=pd-white; do
+	"$bin" config set "lamp.${k%=*}" "${k#*=}" >/dev/null
+done
 "$bin" run 2>"$tmp/daemon.log" &
 daemon=$!
 pids+=("$daemon")
@@ -80,6 +86,7 @@ show() { # the plain topics a tiny display reads, as they are now
 	done
 	printf '  %-28s %s\n' "board page (level)" \
 		"$(curl -s "http://127.0.0.1:$boardport/state.json" | field 'd["level"]')"
+	echo "  lamps: $(python3 "$top/tests/integration/lampfixture.py" "$tmp/leds" pd-white)"
 }
 show 4
 grep -m1 "requests a poll" "$tmp/daemon.log" | sed 's/^.*status: /  poller: /' || true
@@ -108,6 +115,7 @@ echo
 echo "== SIGTERM: the daemon says offline (retained) and exits"
 kill -TERM "$daemon"
 wait "$daemon" && echo "  exit status 0"
+echo "  lamps: $(python3 "$top/tests/integration/lampfixture.py" "$tmp/leds" pd-white)"
 sleep 0.5
 grep "^pdbridge/desk/status " "$tmp/mqtt" | tail -1 | sed 's/^/  /'
 echo "  $(wc -l <"$tmp/mqtt") MQTT messages in all; the token on none of them:" \

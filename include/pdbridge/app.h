@@ -316,4 +316,36 @@ void app_print_versions(FILE *out);
 /* app_cmd_version: `pdbridge version` (also `--version`). */
 int app_cmd_version(int argc, char **argv);
 
+/* --- the lamps, buzzer and button of `run` (run_lamps.c) --------------------- */
+
+struct lamp;
+struct status;
+struct status_view;
+
+/* The lamps of the daemon. Zero it first; set st once the poller exists. */
+struct app_lamps {
+	struct lamp *lamp; /* NULL: none configured */
+	struct status *st; /* borrowed: where the button's acks and refreshes go */
+};
+
+/* app_lamps_wanted: does snapshot @c configure a lamp, the buzzer or the button? */
+bool app_lamps_wanted(const struct cfg *c);
+
+/**
+ * app_lamps_apply: the lamps of snapshot @c on @loop, made the first time
+ * and reconfigured after. Returns PDB_OK or a settings error (then the
+ * running lamps stay as they were).
+ */
+enum pdb_rc app_lamps_apply(struct app_lamps *a, struct ev_loop *loop, const struct cfg *c,
+                            struct pdb_err *err) PDB_WARN_UNUSED;
+
+/* app_lamps_view: show the poller's view (its on_view). */
+void app_lamps_view(struct app_lamps *a, const struct status_view *v);
+
+/* app_lamps_mute: MQTT cmd/mute (the poller's on_mute). */
+enum pdb_rc app_lamps_mute(struct app_lamps *a, int minutes, struct pdb_err *err);
+
+/* app_lamps_free: every lamp to its rest state, the button closed, all freed. */
+void app_lamps_free(struct app_lamps *a);
+
 #endif /* PDBRIDGE_APP_H */

@@ -926,4 +926,125 @@
 #error "PDB_STATUS_INCIDENTS_MAX must fit one page: the open incidents are not paged"
 #endif
 
+/* --- lamp: the lamps, the buzzer and the button ----------------------------- */
+
+/*
+ * An LED class name (lamp.*): one directory under lamp.sysfs. Kernel LED
+ * names are "devicename:color:function" at most; longer is a typo.
+ */
+#ifndef PDB_LAMP_NAME_MAX
+#define PDB_LAMP_NAME_MAX 64
+#endif
+
+/* A path built from lamp.sysfs or button.root, a name and an attribute. */
+#define PDB_LAMP_PATH_MAX (PDB_CFG_PATH_MAX + 2 * PDB_LAMP_NAME_MAX + 32)
+
+/*
+ * The dead-man (the LED transient trigger): a lit lamp is armed for
+ * PDB_LAMP_DEADMAN_MS and re-armed every PDB_LAMP_REARM_MS, so if pdbridge
+ * dies every lamp stops claiming a state within PDB_LAMP_DEADMAN_MS, and a
+ * loop turn late by less than the difference never blinks a steady lamp.
+ */
+#ifndef PDB_LAMP_DEADMAN_MS
+#define PDB_LAMP_DEADMAN_MS 15000
+#endif
+#ifndef PDB_LAMP_REARM_MS
+#define PDB_LAMP_REARM_MS 5000
+#endif
+#if PDB_LAMP_REARM_MS < 1000 || 2 * PDB_LAMP_REARM_MS > PDB_LAMP_DEADMAN_MS || \
+    PDB_LAMP_DEADMAN_MS > 60000
+#error "PDB_LAMP_REARM_MS must be at least 1 s and at most half of PDB_LAMP_DEADMAN_MS (<= 60 s)"
+#endif
+
+/*
+ * A lamp write that fails is tried again after PDB_LAMP_RETRY_MS (udev may
+ * still be granting the files a trigger just made); after PDB_LAMP_FAILS_MAX
+ * failures in a row the lamp is given up, with the path and the reason.
+ */
+#ifndef PDB_LAMP_RETRY_MS
+#define PDB_LAMP_RETRY_MS 100
+#endif
+#ifndef PDB_LAMP_FAILS_MAX
+#define PDB_LAMP_FAILS_MAX 20
+#endif
+
+/*
+ * An LED's trigger file is read up to this much when looking for the
+ * triggers it offers: it lists every trigger of the kernel (one per CPU,
+ * disk and network device among them), not one page on a big machine.
+ */
+#ifndef PDB_LAMP_TRIGGERS_READ_MAX
+#define PDB_LAMP_TRIGGERS_READ_MAX (64u * 1024u)
+#endif
+
+/* How long the lamps flicker when a long press is refused. */
+#ifndef PDB_LAMP_REFUSE_MS
+#define PDB_LAMP_REFUSE_MS 2000
+#endif
+
+/*
+ * The button. Edges closer than PDB_LAMP_DEBOUNCE_MS are one press (a worn
+ * switch chatters for a few ms); a press held PDB_LAMP_LONG_PRESS_MS is an
+ * acknowledgement, long enough that a brush against it is not.
+ */
+#ifndef PDB_LAMP_DEBOUNCE_MS
+#define PDB_LAMP_DEBOUNCE_MS 50
+#endif
+#ifndef PDB_LAMP_LONG_PRESS_MS
+#define PDB_LAMP_LONG_PRESS_MS 1500
+#endif
+#if PDB_LAMP_DEBOUNCE_MS < 5 || PDB_LAMP_LONG_PRESS_MS < 4 * PDB_LAMP_DEBOUNCE_MS
+#error "PDB_LAMP_LONG_PRESS_MS must be well above PDB_LAMP_DEBOUNCE_MS (>= 5 ms)"
+#endif
+
+/*
+ * An event's own time is used (it is exact) unless it is further than this
+ * from now: garbage, or a device that kept the wall clock.
+ */
+#ifndef PDB_LAMP_EVENT_SKEW_MS
+#define PDB_LAMP_EVENT_SKEW_MS 10000
+#endif
+
+/* Input records taken in one read: one loop turn never reads without bound. */
+#ifndef PDB_LAMP_EVENTS_READ
+#define PDB_LAMP_EVENTS_READ 64
+#endif
+
+/* A button device that is missing or went away is reopened, backing off between these. */
+#ifndef PDB_LAMP_BACKOFF_MIN_MS
+#define PDB_LAMP_BACKOFF_MIN_MS 500
+#endif
+#ifndef PDB_LAMP_BACKOFF_MAX_MS
+#define PDB_LAMP_BACKOFF_MAX_MS 30000
+#endif
+#if PDB_LAMP_BACKOFF_MIN_MS < 100 || PDB_LAMP_BACKOFF_MIN_MS > PDB_LAMP_BACKOFF_MAX_MS
+#error "PDB_LAMP_BACKOFF_MIN_MS must be at least 100 and at most PDB_LAMP_BACKOFF_MAX_MS"
+#endif
+
+/*
+ * An input device's name as read from sysfs to compare with button.device:
+ * the kernel allows more, a button's is short; a longer one is not ours.
+ */
+#ifndef PDB_LAMP_INPUT_NAME_MAX
+#define PDB_LAMP_INPUT_NAME_MAX 128
+#endif
+
+/* Entries of <root>/sys/class/input looked at when button.device is a name. */
+#ifndef PDB_LAMP_INPUT_SCAN_MAX
+#define PDB_LAMP_INPUT_SCAN_MAX 256
+#endif
+
+/* Highest key code (the kernel's KEY_MAX). */
+#define PDB_LAMP_KEY_MAX 0x2ff
+
+/* The longest mute (buzzer.mute, cmd/mute): a day; longer is "unplug the buzzer". */
+#ifndef PDB_LAMP_MUTE_MAX_MIN
+#define PDB_LAMP_MUTE_MAX_MIN 1440
+#endif
+
+/* buzzer.repeat: at most an hour between two reminders of an unacknowledged incident. */
+#ifndef PDB_BUZZER_REPEAT_MAX_S
+#define PDB_BUZZER_REPEAT_MAX_S 3600
+#endif
+
 #endif /* PDBRIDGE_LIMITS_H */

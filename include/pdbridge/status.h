@@ -20,7 +20,8 @@
  * Commands arrive through status_on_message(): <base>/cmd/refresh polls now;
  * <base>/cmd/ack acknowledges the triggered incidents shown at the given seq,
  * only when write mode is on and a From address is set, otherwise it is
- * refused with the reason; results go to <base>/cmd/<verb>/result.
+ * refused with the reason; <base>/cmd/mute (with on_mute) silences the
+ * buzzer; results go to <base>/cmd/<verb>/result.
  * homeassistant/status = online republishes the discovery messages.
  * A retained oncall/<id> topic (or its discovery config) of a policy not
  * published now, left by an earlier run, is cleared once a good poll has
@@ -76,6 +77,13 @@ struct status_view {
 };
 typedef void (*status_view_fn)(void *ud, const struct status_view *v);
 
+/*
+ * A <base>/cmd/mute message: silence the buzzer for @minutes (-1: the
+ * configured length, 0: unmute). Returns PDB_OK, or the refusal with its
+ * reason in @err; the result goes to <base>/cmd/mute/result either way.
+ */
+typedef enum pdb_rc (*status_mute_fn)(void *ud, int minutes, struct pdb_err *err);
+
 /* Settings. Everything is copied by status_new() / status_reconfigure(). */
 struct status_conf {
 	struct ev_loop *loop;      /* borrowed for the life of the poller */
@@ -91,7 +99,8 @@ struct status_conf {
 	status_publish_fn publish; /* required */
 	void *publish_ud;
 	status_view_fn on_view; /* optional: the board page, the lamps */
-	void *view_ud;
+	status_mute_fn on_mute; /* optional: subscribes <base>/cmd/mute (the buzzer) */
+	void *view_ud;          /* for both */
 };
 
 /**
@@ -138,6 +147,9 @@ void status_on_message(struct status *s, const char *topic, const char *payload,
  * with the reason in @err.
  */
 enum pdb_rc status_ack(struct status *s, uint64_t seq, const char *source, struct pdb_err *err);
+
+/* status_refresh: poll now (the button's short press); no result is published. */
+void status_refresh(struct status *s);
 
 /*
  * status_republish: publish every retained topic of the current state

@@ -2,8 +2,9 @@
 /*
  * cmd_run.c - `pdbridge run`: the daemon that turns a board into a status
  * display's bridge. The status poller publishes to MQTT (when mqtt.url is
- * set) and feeds the board page (when board.listen is set), and the MCP
- * listeners of mcp.listen serve agents, all on one event loop in one
+ * set), feeds the board page (when board.listen is set) and drives the
+ * board's lamps, buzzer and button (lamp.*, button.*: run_lamps.c), and the
+ * MCP listeners of mcp.listen serve agents, all on one event loop in one
  * process, with the worker pool for PagerDuty calls and paho's threads as
  * the only other threads (docs/adr-threads.md).
  *
@@ -22,10 +23,11 @@
  * start: restart for those.
  *
  * Start order: signals are taken before any thread exists, then the HTTPS
- * client, the pool, MCP, the board page, the poller and MQTT. Stop order:
- * MCP closes (its calls cancelled), the board page's viewers are let go,
- * MQTT says "offline", the pool finishes and joins, and only then are the
- * poller, the board, the tables and the clients freed.
+ * client, the pool, MCP, the board page, the lamps, the poller and MQTT.
+ * Stop order: MCP closes (its calls cancelled), the board page's viewers
+ * are let go, the lamps go to rest, MQTT says "offline", the pool finishes
+ * and joins, and only then are the poller, the board, the tables and the
+ * clients freed.
  */
 #include <pdbridge/app.h>
 #include <pdbridge/board.h>
@@ -54,6 +56,7 @@ struct daemon {
 	struct app_mcp mcp;
 	struct status *st;
 	struct app_stats stats; /* the retained <base>/stats topic */
+	struct app_lamps lamps;
 	struct mq *mq;
 	char mq_key[PDB_CFG_VALUE_MAX * 2]; /* the settings the running mq was made from */
 	char node[PDB_CFG_WORD_MAX + 1];
@@ -65,10 +68,10 @@ struct daemon {
 	struct tr_pages *pages;
 };
 
-/* The poller runs for whoever shows the state: MQTT, the board page. */
+/* The poller runs for whoever shows the state: MQTT, the board page, the lamps. */
 static bool wants_status(const struct daemon *d, const struct cfg *c)
 {
-	return *cfg_str(c, CFG_MQTT_URL) || d->board;
+	return *cfg_str(c, CFG_MQTT_URL) || d->board || d->lamps.lamp;
 }
 
 /* Names and topics of snapshot @c: node id, topic base, will topic, client id. */
@@ -113,6 +116,14 @@ static void on_view(void *ud, const struct status_view *v)
 		                                              .last_good_ms = v->last_good_ms,
 		                                              .state_json = v->state_json,
 		                                              .state_len = v->state_len});
+	app_lamps_view(&d->lamps, v);
+}
+
+static enum pdb_rc on_mute(void *ud, int minutes, struct pdb_err *err)
+{
+	struct daemon *d = ud;
+
+	return app_lamps_mute(&d->lamps, minutes, err);
 }
 
 /* The poller's settings from snapshot @c; @pd and @ids back it for the call. */
@@ -146,6 +157,7 @@ static enum pdb_rc status_conf_from(struct daemon *d, const struct cfg *c, struc
 	    .publish = publish,
 	    .publish_ud = d,
 	    .on_view = on_view,
+	    .on_mute = on_mute,
 	    .view_ud = d,
 	};
 	return PDB_OK;
@@ -224,7 +236,7 @@ static enum pdb_rc mq_from(struct daemon *d, const struct cfg *c, struct pdb_err
 	return rc;
 }
 
-/* The poller and MQTT from snapshot @c, started. */
+/* The poller and MQTT (when mqtt.url is set) from snapshot @c, started. */
 static enum pdb_rc start_status(struct daemon *d, const struct cfg *c, struct pdb_err *err)
 {
 	struct status_conf sc;
@@ -234,6 +246,7 @@ static enum pdb_rc start_status(struct daemon *d, const struct cfg *c, struct pd
 
 	if (!rc)
 		rc = status_new(&sc, &d->st, err);
+	d->lamps.st = d->st; /* the button's acks and refreshes */
 	if (!rc && *cfg_str(c, CFG_MQTT_URL))
 		rc = mq_from(d, c, err);
 	if (!rc) {
@@ -323,6 +336,8 @@ static void on_hup(struct ev_loop *l, void *ud)
 
 		rc = board_reconfigure(d->board, &bc, &err);
 	}
+	if (!rc)
+		rc = app_lamps_apply(&d->lamps, d->loop, d->set.cfg, &err);
 	if (!rc && !d->st && wants_status(d, d->set.cfg))
 		rc = start_status(d, d->set.cfg, &err);
 	else if (!rc && d->mq && !*url)
@@ -363,12 +378,13 @@ static enum pdb_rc start(struct daemon *d, const struct app_mcp_opts *mo,
 		rc = app_mcp_settings_from(mcp_cfg, mo, true, &ms, err);
 	if (rc)
 		return rc;
-	if (!*cfg_str(c, CFG_MQTT_URL) && !*cfg_str(c, CFG_BOARD_LISTEN) && !ms.n_listen)
+	if (!*cfg_str(c, CFG_MQTT_URL) && !*cfg_str(c, CFG_BOARD_LISTEN) && !app_lamps_wanted(c) &&
+	    !ms.n_listen)
 		return pdb_err_set(
 		    err, PDB_E_INVAL,
 		    "nothing to run: set mqtt.url (status to MQTT), board.listen (the "
-		    "board page) or mcp.listen (MCP for agents), e.g. pdbridge config "
-		    "set mqtt.url mqtt://127.0.0.1:1883");
+		    "board page), lamp.* (lamps on the board) or mcp.listen (MCP for agents), "
+		    "e.g. pdbridge config set mqtt.url mqtt://127.0.0.1:1883");
 	if (ev_new(&d->loop) || ev_signals(d->loop, on_hup, d))
 		return pdb_err_set(err, PDB_E_IO, "cannot set up the event loop");
 	if (pd_global_init())
@@ -390,6 +406,9 @@ static enum pdb_rc start(struct daemon *d, const struct app_mcp_opts *mo,
 		if (rc)
 			return rc;
 	}
+	rc = app_lamps_apply(&d->lamps, d->loop, c, err);
+	if (rc)
+		return rc;
 	if (!*cfg_str(c, CFG_MQTT_URL))
 		LOG_INFO("run", "mqtt.url is unset: not publishing status (set it, then reload)");
 	return wants_status(d, c) ? start_status(d, c, err) : PDB_OK;
@@ -402,6 +421,8 @@ static void stop(struct daemon *d)
 	d->board_tr = NULL;
 	d->pages = NULL;
 	app_stats_stop(&d->stats);
+	/* the lamps at rest first: a stopping daemon claims nothing */
+	app_lamps_free(&d->lamps);
 	mq_free(d->mq); /* "offline", before waiting for the pool */
 	d->mq = NULL;
 	ev_pool_free(d->pool); /* every PagerDuty call has a deadline */

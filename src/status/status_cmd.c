@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * status_cmd.c - commands from the broker: cmd/refresh, cmd/ack, and Home
- * Assistant's birth message.
+ * status_cmd.c - commands from the broker: cmd/refresh, cmd/ack, cmd/mute
+ * (handed to the buzzer through on_mute), and Home Assistant's birth
+ * message.
  *
  * cmd/ack is the only way MQTT can change PagerDuty, so it is gated three
  * times: write mode must be on, a From address must be set (PagerDuty
@@ -20,6 +21,7 @@
 
 #include <cjson/cJSON.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +29,7 @@
 #define ERR_NO_FROM   "no From address: set from_email (PagerDuty records who acknowledged)"
 #define ERR_PAYLOAD   "bad payload: expected {\"seq\":N} or N, N the seq the display shows"
 #define ERR_BUSY      "an acknowledgement is already running: try again when it ends"
+#define ERR_MUTE      "bad payload: expected {\"minutes\":N}, N, or nothing for the default"
 
 /* Longest plain-number payload: 2^53 has 16 digits. */
 #define SEQ_DIGITS_MAX 16
@@ -111,8 +114,8 @@ void status__ack_reply(struct status *s, enum pdb_rc rc, const char *error)
 		status__poll_now(s); /* displays see the ack at once */
 }
 
-/* The seq in @p: {"seq":N} or a plain N (whitespace around either is fine). */
-static bool parse_seq(const char *p, size_t len, uint64_t *seq)
+/* The number in @p: {"@key":N} or a plain N, N >= @min (whitespace around either is fine). */
+static bool parse_num(const char *p, size_t len, const char *key, int64_t min, uint64_t *out)
 {
 	struct pdb_err err;
 	cJSON *doc = NULL;
@@ -129,7 +132,7 @@ static bool parse_seq(const char *p, size_t len, uint64_t *seq)
 		return false;
 	if (p[0] == '{') {
 		ok = !jsonx_parse(p, len, &doc, &err) &&
-		     !jsonx_get_int(doc, "seq", 1, JSONX_INT_MAX, &v);
+		     !jsonx_get_int(doc, key, min, JSONX_INT_MAX, &v);
 		jsonx_free(doc);
 	} else {
 		ok = len <= SEQ_DIGITS_MAX;
@@ -137,9 +140,9 @@ static bool parse_seq(const char *p, size_t len, uint64_t *seq)
 			ok = p[i] >= '0' && p[i] <= '9';
 			v = v * 10 + (p[i] - '0');
 		}
-		ok = ok && v >= 1;
+		ok = ok && v >= min;
 	}
-	*seq = ok ? (uint64_t)v : 0;
+	*out = ok ? (uint64_t)v : 0;
 	return ok;
 }
 
@@ -208,9 +211,39 @@ static void cmd_ack(struct status *s, const char *payload, size_t len)
 {
 	struct pdb_err err;
 	uint64_t seq = 0;
-	bool have = parse_seq(payload, len, &seq);
+	bool have = parse_num(payload, len, "seq", 1, &seq);
 
 	(void)start_ack(s, have, seq, "cmd/ack", &err);
+}
+
+/* cmd/mute: N minutes, {"minutes":N}, or nothing for the buzzer's default. */
+static void cmd_mute(struct status *s, const char *payload, size_t len)
+{
+	cJSON *o = cJSON_CreateObject();
+	struct pdb_err err;
+	uint64_t minutes = 0;
+	bool have = len && parse_num(payload, len, "minutes", 0, &minutes);
+	enum pdb_rc rc;
+	bool ok;
+
+	pdb_err_clear(&err);
+	if (len && !have)
+		rc = pdb_err_set(&err, PDB_E_INVAL, ERR_MUTE);
+	else if (!have)
+		rc = s->cfg->c.on_mute(s->cfg->c.view_ud, -1, &err);
+	else
+		rc = s->cfg->c.on_mute(s->cfg->c.view_ud,
+		                       minutes > INT_MAX ? INT_MAX : (int)minutes, &err);
+	ok = o && cJSON_AddBoolToObject(o, "ok", rc == PDB_OK) &&
+	     (have ? cJSON_AddNumberToObject(o, "minutes", (double)minutes) != NULL
+	           : cJSON_AddNullToObject(o, "minutes") != NULL) &&
+	     (rc == PDB_OK || cJSON_AddStringToObject(o, "error", pdb_err_text(&err)));
+	send_result(s, "mute", o, ok);
+}
+
+void status_refresh(struct status *s)
+{
+	status__poll_now(s);
 }
 
 void status_on_message(struct status *s, const char *topic, const char *payload, size_t len)
@@ -226,6 +259,8 @@ void status_on_message(struct status *s, const char *topic, const char *payload,
 		status__poll_now(s);
 	} else if (!strcmp(topic, c->sub_ack)) {
 		cmd_ack(s, payload ? payload : "", len);
+	} else if (c->c.on_mute && !strcmp(topic, c->sub_mute)) {
+		cmd_mute(s, payload ? payload : "", len);
 	} else if (c->c.ha_discovery && !strcmp(topic, "homeassistant/status")) {
 		if (len == 6 && !memcmp(payload, "online", 6))
 			status__publish_all(s, true, true);

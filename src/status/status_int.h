@@ -136,8 +136,11 @@ struct status_shown {
 	size_t n;
 };
 
-/* cmd/refresh, cmd/ack, oncall/+, and with discovery homeassistant/status and .../+/config */
-#define STATUS_SUBS_MAX 5
+/*
+ * cmd/refresh, cmd/ack, oncall/+, with discovery homeassistant/status and
+ * .../+/config, and cmd/mute with a buzzer
+ */
+#define STATUS_SUBS_MAX 6
 #if STATUS_SUBS_MAX > PDB_MQ_SUBS_MAX
 #error "PDB_MQ_SUBS_MAX must fit the status poller's subscriptions"
 #endif
@@ -149,6 +152,7 @@ struct status_cfg {
 	char node_ha[PDB_PD_ID_MAX];
 	char sub_refresh[PDB_MQ_TOPIC_MAX];
 	char sub_ack[PDB_MQ_TOPIC_MAX];
+	char sub_mute[PDB_MQ_TOPIC_MAX];
 	char sub_oncall[PDB_MQ_TOPIC_MAX]; /* <base>/oncall/+: leftovers of earlier runs */
 	char sub_ha[PDB_MQ_TOPIC_MAX];     /* homeassistant/sensor/<node>/+/config: likewise */
 	const char *subs[STATUS_SUBS_MAX];

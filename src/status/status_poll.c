@@ -208,6 +208,7 @@ static enum pdb_rc cfg_new(const struct status_conf *c, struct status_cfg **out,
 	}
 	snprintf(d->sub_refresh, sizeof(d->sub_refresh), "%s/cmd/refresh", d->c.topic_base);
 	snprintf(d->sub_ack, sizeof(d->sub_ack), "%s/cmd/ack", d->c.topic_base);
+	snprintf(d->sub_mute, sizeof(d->sub_mute), "%s/cmd/mute", d->c.topic_base);
 	snprintf(d->sub_oncall, sizeof(d->sub_oncall), "%s/oncall/+", d->c.topic_base);
 	snprintf(d->sub_ha, sizeof(d->sub_ha), "homeassistant/sensor/%s/+/config", d->node_ha);
 	d->subs[d->n_subs++] = d->sub_refresh;
@@ -217,6 +218,8 @@ static enum pdb_rc cfg_new(const struct status_conf *c, struct status_cfg **out,
 		d->subs[d->n_subs++] = "homeassistant/status";
 		d->subs[d->n_subs++] = d->sub_ha;
 	}
+	if (d->c.on_mute)
+		d->subs[d->n_subs++] = d->sub_mute;
 	*out = d;
 	return PDB_OK;
 }

@@ -973,6 +973,61 @@ static void t_leftover_discovery(void)
 	fx_close(&f);
 }
 
+/* cmd/mute, handed to on_mute: the minutes asked for, and the answer on cmd/mute/result. */
+static int mute_minutes;
+static unsigned n_mutes;
+
+static enum pdb_rc fake_mute(void *ud, int minutes, struct pdb_err *err)
+{
+	(void)ud;
+	n_mutes++;
+	mute_minutes = minutes;
+	if (minutes > 1440)
+		return pdb_err_set(err, PDB_E_RANGE, "a mute lasts at most 1440 minutes");
+	return PDB_OK;
+}
+
+static const char *mute(struct fx *f, const char *payload)
+{
+	const struct msg *m;
+
+	n_msgs = 0;
+	status_on_message(f->s, BASE "/cmd/mute", payload, strlen(payload));
+	m = find(BASE "/cmd/mute/result");
+	return m && !m->retain ? m->payload : "(none)";
+}
+
+static void t_mute_command(void)
+{
+	struct pdb_err err;
+	const char *const *subs;
+	size_t nsubs;
+	struct fx f;
+
+	T_CHECK(fx_open(&f, false, NULL, false));
+	subs = status_subscriptions(f.s, &nsubs);
+	T_EQ_INT(nsubs, 3); /* no buzzer behind it: not subscribed, not answered */
+	T_EQ_STR(mute(&f, "5"), "(none)");
+	f.c.on_mute = fake_mute;
+	T_EQ_INT(status_reconfigure(f.s, &f.c, &err), PDB_OK);
+	subs = status_subscriptions(f.s, &nsubs);
+	T_EQ_INT(nsubs, 4);
+	T_EQ_STR(subs[3], BASE "/cmd/mute");
+	n_mutes = 0;
+	T_EQ_STR(mute(&f, "5"), "{\"ok\":true,\"minutes\":5}");
+	T_EQ_INT(mute_minutes, 5);
+	T_EQ_STR(mute(&f, " {\"minutes\":0} "), "{\"ok\":true,\"minutes\":0}");
+	T_EQ_INT(mute_minutes, 0);
+	T_EQ_STR(mute(&f, ""), "{\"ok\":true,\"minutes\":null}");
+	T_EQ_INT(mute_minutes, -1); /* the configured length */
+	T_EQ_STR(mute(&f, "2000"),
+	         "{\"ok\":false,\"minutes\":2000,\"error\":\"a mute lasts at most 1440 minutes\"}");
+	T_EQ_INT(n_mutes, 4);
+	T_CHECK(strstr(mute(&f, "soon"), "\"ok\":false") && strstr(mute(&f, "-3"), "bad payload"));
+	T_EQ_INT(n_mutes, 4); /* a bad payload never reaches the buzzer */
+	fx_close(&f);
+}
+
 static const struct t_case cases[] = {
     {"level_rules", t_level_rules},
     {"first_poll_then_quiet", t_first_poll_then_quiet},
@@ -997,6 +1052,7 @@ static const struct t_case cases[] = {
     {"leftover_while_stale", t_leftover_while_stale},
     {"leftover_bound", t_leftover_bound},
     {"leftover_discovery", t_leftover_discovery},
+    {"mute_command", t_mute_command},
 };
 
 T_MAIN(cases)
