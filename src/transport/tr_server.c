@@ -216,7 +216,7 @@ enum pdb_rc tr_new(const struct tr_conf *conf, struct tr_server **out, struct pd
 	t->token_len = n;
 	buf_init(&t->scratch, PDB_MCP_MSG_MAX);
 	if (ev_timer_add(t->conf.loop, PDB_TR_SWEEP_MS, sweep, t, &t->sweep_timer)) {
-		mem_free(t);
+		mem_free_secret(t); /* it holds the token */
 		return pdb_err_set(err, PDB_E_TOO_LARGE, "no timer left for the transport");
 	}
 	*out = t;
@@ -292,5 +292,5 @@ void tr_free(struct tr_server *t)
 	for (i = 0; i < t->n_http; i++)
 		tr__http_free(t->http[i]);
 	buf_free(&t->scratch);
-	mem_free(t);
+	mem_free_secret(t); /* it holds the token */
 }
