@@ -276,9 +276,6 @@ const cJSON *tool__arg(const struct tool_ctx *x, const char *name);
 /* tool__cap: the record cap of this call: its limit argument, else the row's cap. */
 size_t tool__cap(const struct tool_ctx *x);
 
-/* tool__encode: append @s percent-encoded for a path segment. */
-enum pdb_rc tool__encode(struct buf *out, const char *s) PDB_WARN_UNUSED;
-
 /* tool__path: @tmpl with every {name} replaced by that argument, percent-encoded. */
 enum pdb_rc tool__path(struct tool_ctx *x, const char *tmpl, struct buf *out) PDB_WARN_UNUSED;
 

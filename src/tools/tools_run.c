@@ -128,22 +128,6 @@ static bool blank_id(const char *s)
 	return false;
 }
 
-enum pdb_rc tool__encode(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	enum pdb_rc rc = PDB_OK;
-
-	for (; *s && !rc; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[3] = {'%', hex[c >> 4], hex[c & 15u]};
-		bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		             (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '~';
-
-		rc = plain ? buf_addc(b, (char)c) : buf_add(b, esc, sizeof(esc));
-	}
-	return rc;
-}
-
 enum pdb_rc tool__path(struct tool_ctx *x, const char *tmpl, struct buf *out)
 {
 	char name[64];
@@ -164,7 +148,7 @@ enum pdb_rc tool__path(struct tool_ctx *x, const char *tmpl, struct buf *out)
 			return pdb_err_set(x->err, PDB_E_INVAL, "%s must be a non-empty ID", name);
 		rc = buf_add(out, s, (size_t)(open - s));
 		if (!rc)
-			rc = tool__encode(out, v->valuestring);
+			rc = pd_encode(out, v->valuestring, PD_ENC_PATH);
 		s = close + 1;
 	}
 	if (!rc)
