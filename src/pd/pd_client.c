@@ -15,6 +15,7 @@
  * lines on the stack, the header lists) is wiped before it is released.
  */
 #include <pdbridge/clock.h>
+#include <pdbridge/host.h>
 #include <pdbridge/jsonx.h>
 #include <pdbridge/log.h>
 #include <pdbridge/mem.h>
@@ -106,17 +107,6 @@ void pd_global_cleanup(void)
 
 /* --- the client ----------------------------------------------------------- */
 
-static bool is_loopback_host(const char *host, size_t len)
-{
-	static const char *const names[] = {"localhost", "[::1]"};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (len == strlen(names[i]) && !strncmp(host, names[i], len))
-			return true;
-	return len > 4 && !strncmp(host, "127.", 4);
-}
-
 /* Accept "https://host[:port]" and, for loopback hosts, "http://...". */
 static enum pdb_rc check_base(const char *base, struct pdb_err *err)
 {
@@ -127,7 +117,7 @@ static enum pdb_rc check_base(const char *base, struct pdb_err *err)
 	} else if (!strncmp(base, "http://", 7)) {
 		host = base + 7;
 		end = host[0] == '[' ? strchr(host, ']') : host + strcspn(host, ":/");
-		if (!end || !is_loopback_host(host, (size_t)(end - host) + (host[0] == '[')))
+		if (!end || !host_is_loopback(host, (size_t)(end - host) + (host[0] == '[')))
 			return pdb_err_set(err, PDB_E_INVAL,
 			                   "plain http:// is allowed only to a loopback host: %s",
 			                   base);

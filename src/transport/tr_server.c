@@ -75,7 +75,6 @@ static enum pdb_rc parse_hostport(const char *s, struct tr_addr *a, struct pdb_e
 		in->sin_family = AF_INET;
 		in->sin_port = htons((uint16_t)port);
 		a->ss_len = sizeof(*in);
-		a->loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
 		a->wildcard = in->sin_addr.s_addr == htonl(INADDR_ANY);
 	} else {
 		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a->ss;
@@ -85,9 +84,9 @@ static enum pdb_rc parse_hostport(const char *s, struct tr_addr *a, struct pdb_e
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons((uint16_t)port);
 		a->ss_len = sizeof(*in6);
-		a->loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
 		a->wildcard = IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
 	}
+	a->loopback = host_addr_is_loopback((const struct sockaddr *)(const void *)&a->ss);
 	return PDB_OK;
 }
 
