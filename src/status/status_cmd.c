@@ -111,8 +111,11 @@ void status__ack_reply(struct status *s, enum pdb_rc rc, const char *error)
 		status__poll_now(s); /* displays see the ack at once */
 }
 
-/* The seq in @p: {"seq":N} or a plain N (whitespace around either is fine). */
-static bool parse_seq(const char *p, size_t len, uint64_t *seq)
+/*
+ * The seq in @p: {"seq":N} or a plain N (whitespace around either is fine).
+ * Returns PDB_OK, PDB_E_NOMEM (the payload may be fine) or PDB_E_INVAL.
+ */
+static enum pdb_rc parse_seq(const char *p, size_t len, uint64_t *seq)
 {
 	struct pdb_err err;
 	cJSON *doc = NULL;
@@ -125,11 +128,13 @@ static bool parse_seq(const char *p, size_t len, uint64_t *seq)
 	while (len && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r' ||
 	               p[len - 1] == '\n'))
 		len--;
+	*seq = 0;
 	if (!len)
-		return false;
+		return PDB_E_INVAL;
 	if (p[0] == '{') {
-		ok = !jsonx_parse(p, len, &doc, &err) &&
-		     !jsonx_get_int(doc, "seq", 1, JSONX_INT_MAX, &v);
+		if (jsonx_parse(p, len, &doc, &err) == PDB_E_NOMEM)
+			return PDB_E_NOMEM;
+		ok = doc && !jsonx_get_int(doc, "seq", 1, JSONX_INT_MAX, &v);
 		jsonx_free(doc);
 	} else {
 		ok = len <= SEQ_DIGITS_MAX;
@@ -140,7 +145,7 @@ static bool parse_seq(const char *p, size_t len, uint64_t *seq)
 		ok = ok && v >= 1;
 	}
 	*seq = ok ? (uint64_t)v : 0;
-	return ok;
+	return ok ? PDB_OK : PDB_E_INVAL;
 }
 
 /* Still triggered now: in the current snapshot's kept incidents with that status. */
@@ -208,9 +213,12 @@ static void cmd_ack(struct status *s, const char *payload, size_t len)
 {
 	struct pdb_err err;
 	uint64_t seq = 0;
-	bool have = parse_seq(payload, len, &seq);
+	enum pdb_rc rc = parse_seq(payload, len, &seq);
 
-	(void)start_ack(s, have, seq, "cmd/ack", &err);
+	if (rc == PDB_E_NOMEM) /* not the sender's fault: not "bad payload" */
+		ack_result(s, false, 0, "out of memory: try again");
+	else
+		(void)start_ack(s, rc == PDB_OK, seq, "cmd/ack", &err);
 }
 
 void status_on_message(struct status *s, const char *topic, const char *payload, size_t len)
