@@ -51,8 +51,8 @@ void mem_free(void *p);
 /**
  * mem_wipe: zero @n bytes at @p that held a secret (a token, a password, a
  * key). A plain memset() before a free or before a buffer goes out of scope
- * is a dead store the compiler may remove; this one is kept (explicit_bzero,
- * else a volatile loop), so the bytes are gone before the memory is reused.
+ * is a dead store the compiler may remove; this one is kept (glibc's
+ * explicit_bzero), so the bytes are gone before the memory is reused.
  */
 void mem_wipe(void *p, size_t n);
 

@@ -412,9 +412,9 @@ class BrokerFixtureTest(unittest.TestCase):
     """The fixture hands out the broker it started, never a listener someone else opened."""
 
     def test_a_port_taken_before_the_bind_is_not_mistaken_for_ours(self):
-        # The race behind a one-off test_username_password failure: the free port was taken
-        # (here by an anonymous broker) before ours bound it; ours died, the old readiness
-        # check connected to the other one, and a wrong password was let in.
+        # A race that failed test_username_password: the free port was taken (here by an
+        # anonymous broker) before ours bound it; ours died, the old readiness check
+        # connected to the other one, and the probe with a wrong password was let in.
         other = Broker()
         real, taken = mqfixture._free_port, [other.port]
         mqfixture._free_port = lambda: taken.pop() if taken else real()

@@ -53,8 +53,9 @@ static void fake_send(void *ud, uint64_t stream, const char *msg, size_t len, un
 		tr.v[tr.n].stream = stream;
 		tr.v[tr.n].flags = flags;
 		tr.v[tr.n].msg = msg ? mem_strndup(msg, len) : NULL;
-		if (msg &&
-		    !tr.v[tr.n].msg) /* a failure the sweep injected into the fake's own copy */
+		/* a failure a sweep injected into this fake's own copy: the copy is not under test
+		 */
+		if (msg && !tr.v[tr.n].msg)
 			tr.v[tr.n].msg = mem_strndup(msg, len);
 		tr.n++;
 	}
@@ -1572,7 +1573,6 @@ static void oom_exchange(void *ud)
 	size_t i, m;
 	int id, k;
 
-	(void)ud;
 	memset(&seen, 0, sizeof(seen));
 	T_CHECK(fx_open(&f, ud));
 	t_oom_arm();
