@@ -156,7 +156,7 @@ enum pdb_rc cfg_check(enum cfg_key k, const char *text, char canon[PDB_CFG_VALUE
  */
 enum pdb_rc cfg_schema_doc(struct buf *out) PDB_WARN_UNUSED;
 
-/* cfg_wipe: zero @n bytes at @p that held a secret, in a way the compiler may not remove. */
+/* cfg_wipe: mem_wipe() under the name cfg's callers use (see mem.h). */
 void cfg_wipe(void *p, size_t n);
 
 /* --- the stored document (the flash layer) ------------------------------ */

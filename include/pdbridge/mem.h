@@ -48,6 +48,21 @@ void *mem_realloc(void *p, size_t n);
 /* mem_free: release @p from mem_malloc/calloc/realloc/strdup; NULL is a no-op. */
 void mem_free(void *p);
 
+/**
+ * mem_wipe: zero @n bytes at @p that held a secret (a token, a password, a
+ * key). A plain memset() before a free or before a buffer goes out of scope
+ * is a dead store the compiler may remove; this one is kept (glibc's
+ * explicit_bzero), so the bytes are gone before the memory is reused.
+ */
+void mem_wipe(void *p, size_t n);
+
+/**
+ * mem_free_secret: mem_wipe() the whole block @p (its size is in its header,
+ * so the caller need not know it), then mem_free() it; NULL is a no-op. For
+ * every block that held a secret, including structs with a secret inside.
+ */
+void mem_free_secret(void *p);
+
 /* mem_strdup, mem_strndup: copies of @s (at most @n bytes); caller frees with mem_free(). */
 char *mem_strdup(const char *s);
 char *mem_strndup(const char *s, size_t n);

@@ -120,6 +120,23 @@ void pd_query_free(struct pd_query *q);
  */
 enum pdb_rc pd_query_add(struct pd_query *q, const char *key, const char *value) PDB_WARN_UNUSED;
 
+/* What pd_encode() encodes for: the two differ only in '.'. */
+enum pd_enc {
+	PD_ENC_QUERY = 0, /* a query key or value: '.' passes, as every RFC 3986 unreserved byte */
+	PD_ENC_PATH = 1,  /* one path segment: '.' is escaped too, so an ID of "." or ".." never
+	                     becomes a dot-segment that curl squashes ("/teams/.." is "/") */
+};
+
+/**
+ * pd_encode: append @s to @b percent-encoded for @mode: A-Z a-z 0-9 - _ ~
+ * (and '.' for PD_ENC_QUERY) as they are, every other byte as %XX in
+ * upper-case hex, so a value taken from a tool call can add no path
+ * segment, parameter or fragment of its own. Returns PDB_OK,
+ * PDB_E_TOO_LARGE (past @b's bound) or PDB_E_NOMEM; on either error @b is
+ * left empty, as buf_add() leaves it.
+ */
+enum pdb_rc pd_encode(struct buf *b, const char *s, enum pd_enc mode) PDB_WARN_UNUSED;
+
 /* Counters of one call or one list, for callers and tests. */
 struct pd_stats {
 	unsigned requests; /* HTTP requests sent, retries included */

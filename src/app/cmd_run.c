@@ -33,6 +33,7 @@
 #include <pdbridge/board.h>
 #include <pdbridge/ev.h>
 #include <pdbridge/log.h>
+#include <pdbridge/mem.h>
 #include <pdbridge/mq.h>
 #include <pdbridge/status.h>
 #include <pdbridge/transport.h>
@@ -208,7 +209,7 @@ static enum pdb_rc mq_from(struct daemon *d, const struct cfg *c, struct pdb_err
 	for (i = 0; i < mc.n_subs && at > 0 && (size_t)at < sizeof(key); i++)
 		at += snprintf(key + at, sizeof(key) - (size_t)at, "\n%s", mc.subs[i]);
 	if (d->mq && !strcmp(key, d->mq_key)) {
-		memset(key, 0, sizeof(key));
+		mem_wipe(key, sizeof(key));
 		return PDB_OK;
 	}
 	mc.username = *mc.username ? mc.username : NULL;
@@ -228,9 +229,9 @@ static enum pdb_rc mq_from(struct daemon *d, const struct cfg *c, struct pdb_err
 	if (rc && d->mq == next) { /* paho would not start: none, and the next reload tries */
 		mq_free(next);
 		d->mq = NULL;
-		memset(d->mq_key, 0, sizeof(d->mq_key));
+		mem_wipe(d->mq_key, sizeof(d->mq_key));
 	}
-	memset(key, 0, sizeof(key));
+	mem_wipe(key, sizeof(key));
 	if (!rc)
 		LOG_INFO("run", "publishing to MQTT under %s/ as client %s", d->base, d->client_id);
 	return rc;
@@ -433,7 +434,7 @@ static void stop(struct daemon *d)
 		pd_global_cleanup();
 	ev_free(d->loop);
 	app_settings_free(&d->set);
-	memset(d->mq_key, 0, sizeof(d->mq_key));
+	mem_wipe(d->mq_key, sizeof(d->mq_key));
 }
 
 int app_cmd_run(int argc, char **argv)

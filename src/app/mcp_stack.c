@@ -12,6 +12,7 @@
 #include <pdbridge/app.h>
 #include <pdbridge/ev.h>
 #include <pdbridge/log.h>
+#include <pdbridge/mem.h>
 #include <pdbridge/tools.h>
 #include <pdbridge/transport.h>
 
@@ -168,5 +169,5 @@ void app_mcp_free(struct app_mcp *a)
 	mcp_server_free(a->mcp);
 	tool_catalog_free(a->cat);
 	memset(a, 0, sizeof(*a));
-	memset(file_token, 0, sizeof(file_token));
+	mem_wipe(file_token, sizeof(file_token));
 }

@@ -7,7 +7,12 @@
  * max_align_t so the payload keeps the alignment malloc guarantees. The byte
  * count is reserved with a compare-and-swap before calling malloc, so two
  * threads can never both squeeze under the limit.
+ *
+ * Wiping uses glibc's explicit_bzero (every build links glibc, static or
+ * not): a memset whose result is never read again may be dropped by the
+ * optimiser, explicit_bzero may not.
  */
+#define _DEFAULT_SOURCE /* explicit_bzero */
 #include <pdbridge/limits.h>
 #include <pdbridge/mem.h>
 
@@ -157,6 +162,20 @@ void mem_free(void *p)
 	release(h->size);
 	h->magic = MEM_FREED;
 	free(h);
+}
+
+void mem_wipe(void *p, size_t n)
+{
+	if (p && n)
+		explicit_bzero(p, n);
+}
+
+void mem_free_secret(void *p)
+{
+	if (!p)
+		return;
+	mem_wipe(p, header_of(p)->size);
+	mem_free(p);
 }
 
 char *mem_strndup(const char *s, size_t n)

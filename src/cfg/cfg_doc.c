@@ -28,10 +28,7 @@
 
 void cfg_wipe(void *p, size_t n)
 {
-	volatile unsigned char *v = p;
-
-	while (n--)
-		*v++ = 0;
+	mem_wipe(p, n);
 }
 
 static void entry_free(struct cfg_entry *e)

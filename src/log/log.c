@@ -9,6 +9,7 @@
  */
 #include <pdbridge/limits.h>
 #include <pdbridge/log.h>
+#include <pdbridge/mem.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -96,7 +97,7 @@ out:
 void log_clear_secrets(void)
 {
 	pthread_mutex_lock(&secrets_lock);
-	memset(secrets, 0, sizeof(secrets));
+	mem_wipe(secrets, sizeof(secrets));
 	n_secrets = 0;
 	pthread_mutex_unlock(&secrets_lock);
 }

@@ -17,7 +17,8 @@
  * count again, since a clean session forgets what the old one had in
  * flight.
  *
- * The password goes to paho and to log_add_secret(), nowhere else.
+ * The password goes to paho and to log_add_secret(), nowhere else; our copy
+ * is wiped when the client is freed.
  */
 #include "mq_int.h"
 
@@ -93,7 +94,7 @@ static void free_fields(struct mq *m)
 
 	mem_free(m->uri);
 	mem_free(m->username);
-	mem_free(m->password);
+	mem_free_secret(m->password);
 	mem_free(m->client_id);
 	mem_free(m->will_topic);
 	for (i = 0; i < m->n_subs; i++)

@@ -11,7 +11,8 @@
  * The token appears in exactly one place: the Authorization line of the
  * header lists, built once. It is never formatted into a message, and every
  * error text is scrubbed of it before pd_call() returns, in case a proxy or
- * a hostile server echoes it back.
+ * a hostile server echoes it back. Every copy we make (the client's, the
+ * lines on the stack, the header lists) is wiped before it is released.
  *
  * Errors say what to do: a 401 names the host that refused the key and the
  * likely causes, a 403 says the key's user lacks the permission, a missing
@@ -22,6 +23,7 @@
 #include "pd_int.h"
 
 #include <pdbridge/clock.h>
+#include <pdbridge/host.h>
 #include <pdbridge/jsonx.h>
 #include <pdbridge/log.h>
 #include <pdbridge/mem.h>
@@ -117,17 +119,6 @@ void pd_global_cleanup(void)
 
 /* --- the client ----------------------------------------------------------- */
 
-static bool is_loopback_host(const char *host, size_t len)
-{
-	static const char *const names[] = {"localhost", "[::1]"};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (len == strlen(names[i]) && !strncmp(host, names[i], len))
-			return true;
-	return len > 4 && !strncmp(host, "127.", 4);
-}
-
 /* Accept "https://host[:port]" and, for loopback hosts, "http://...". */
 static enum pdb_rc check_base(const char *base, struct pdb_err *err)
 {
@@ -138,7 +129,7 @@ static enum pdb_rc check_base(const char *base, struct pdb_err *err)
 	} else if (!strncmp(base, "http://", 7)) {
 		host = base + 7;
 		end = host[0] == '[' ? strchr(host, ']') : host + strcspn(host, ":/");
-		if (!end || !is_loopback_host(host, (size_t)(end - host) + (host[0] == '[')))
+		if (!end || !host_is_loopback(host, (size_t)(end - host) + (host[0] == '[')))
 			return pdb_err_set(err, PDB_E_INVAL,
 			                   "plain http:// is allowed only to a loopback host: %s",
 			                   base);
@@ -155,19 +146,28 @@ static enum pdb_rc add_header(struct curl_slist **list, const char *name, const 
 {
 	char line[PDB_SECRET_MAX + 64];
 	struct curl_slist *n;
-	volatile char *wipe = line;
-	size_t i;
 	int len = snprintf(line, sizeof(line), "%s: %s", name, value);
 
-	if (len < 0 || (size_t)len >= sizeof(line))
+	if (len < 0 || (size_t)len >= sizeof(line)) {
+		mem_wipe(line, sizeof(line));
 		return PDB_E_TOO_LARGE;
+	}
 	n = curl_slist_append(*list, line);
-	for (i = 0; i < sizeof(line); i++)
-		wipe[i] = 0;
+	mem_wipe(line, sizeof(line));
 	if (!n)
 		return PDB_E_NOMEM;
 	*list = n;
 	return PDB_OK;
+}
+
+/* Free a header list; its Authorization line is a copy of the token, so every line is wiped. */
+static void free_headers(struct curl_slist *l)
+{
+	struct curl_slist *n;
+
+	for (n = l; n; n = n->next)
+		mem_wipe(n->data, strlen(n->data));
+	curl_slist_free_all(l);
 }
 
 /* One header list: the common lines, then From when @from is set. */
@@ -175,12 +175,12 @@ static enum pdb_rc build_list(const struct pd_client *c, struct curl_slist **l, 
 {
 	char auth[PDB_SECRET_MAX + 16];
 	enum pdb_rc rc;
-	volatile char *wipe = auth;
-	size_t i;
 
 	if (c->token &&
-	    (size_t)snprintf(auth, sizeof(auth), "Token token=%s", c->token) >= sizeof(auth))
+	    (size_t)snprintf(auth, sizeof(auth), "Token token=%s", c->token) >= sizeof(auth)) {
+		mem_wipe(auth, sizeof(auth));
 		return PDB_E_TOO_LARGE;
+	}
 	rc = add_header(l, "Accept", "application/vnd.pagerduty+json;version=2");
 	if (!rc)
 		rc = add_header(l, "Content-Type", "application/json");
@@ -190,8 +190,7 @@ static enum pdb_rc build_list(const struct pd_client *c, struct curl_slist **l, 
 		rc = add_header(l, "Authorization", auth);
 	if (!rc && from)
 		rc = add_header(l, "From", from);
-	for (i = 0; i < sizeof(auth); i++)
-		wipe[i] = 0;
+	mem_wipe(auth, sizeof(auth));
 	return rc;
 }
 
@@ -216,10 +215,10 @@ enum pdb_rc pd_client_set_from(struct pd_client *c, const char *email)
 		return PDB_E_INVAL;
 	rc = build_list(c, &l, email);
 	if (rc) {
-		curl_slist_free_all(l);
+		free_headers(l);
 		return rc;
 	}
-	curl_slist_free_all(c->hdr_from);
+	free_headers(c->hdr_from);
 	c->hdr_from = l;
 	c->has_from = true;
 	return PDB_OK;
@@ -327,29 +326,18 @@ enum pdb_rc pd_client_new(const struct pd_conf *conf, struct pd_client **out, st
 	return PDB_OK;
 }
 
-static void wipe_free(char *s)
-{
-	volatile char *p = s;
-
-	if (!s)
-		return;
-	while (*p)
-		*p++ = 0;
-	mem_free(s);
-}
-
 void pd_client_free(struct pd_client *c)
 {
 	if (!c)
 		return;
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
-	curl_slist_free_all(c->hdr);
-	curl_slist_free_all(c->hdr_from);
+	free_headers(c->hdr);
+	free_headers(c->hdr_from);
 	curl_slist_free_all(c->connect_to);
 	buf_free(&c->body);
 	mem_free(c->base);
-	wipe_free(c->token);
+	mem_free_secret(c->token);
 	mem_free(c->ca_file);
 	mem_free(c->user_agent);
 	mem_free(c->no_key_hint);

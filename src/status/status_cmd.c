@@ -114,8 +114,12 @@ void status__ack_reply(struct status *s, enum pdb_rc rc, const char *error)
 		status__poll_now(s); /* displays see the ack at once */
 }
 
-/* The number in @p: {"@key":N} or a plain N, N >= @min (whitespace around either is fine). */
-static bool parse_num(const char *p, size_t len, const char *key, int64_t min, uint64_t *out)
+/*
+ * The number in @p: {"@key":N} or a plain N, N >= @min (whitespace around
+ * either is fine). Returns PDB_OK, PDB_E_NOMEM (the payload may be fine) or
+ * PDB_E_INVAL.
+ */
+static enum pdb_rc parse_num(const char *p, size_t len, const char *key, int64_t min, uint64_t *out)
 {
 	struct pdb_err err;
 	cJSON *doc = NULL;
@@ -128,11 +132,13 @@ static bool parse_num(const char *p, size_t len, const char *key, int64_t min, u
 	while (len && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r' ||
 	               p[len - 1] == '\n'))
 		len--;
+	*out = 0;
 	if (!len)
-		return false;
+		return PDB_E_INVAL;
 	if (p[0] == '{') {
-		ok = !jsonx_parse(p, len, &doc, &err) &&
-		     !jsonx_get_int(doc, key, min, JSONX_INT_MAX, &v);
+		if (jsonx_parse(p, len, &doc, &err) == PDB_E_NOMEM)
+			return PDB_E_NOMEM;
+		ok = doc && !jsonx_get_int(doc, key, min, JSONX_INT_MAX, &v);
 		jsonx_free(doc);
 	} else {
 		ok = len <= SEQ_DIGITS_MAX;
@@ -143,7 +149,7 @@ static bool parse_num(const char *p, size_t len, const char *key, int64_t min, u
 		ok = ok && v >= min;
 	}
 	*out = ok ? (uint64_t)v : 0;
-	return ok;
+	return ok ? PDB_OK : PDB_E_INVAL;
 }
 
 /* Still triggered now: in the current snapshot's kept incidents with that status. */
@@ -211,9 +217,12 @@ static void cmd_ack(struct status *s, const char *payload, size_t len)
 {
 	struct pdb_err err;
 	uint64_t seq = 0;
-	bool have = parse_num(payload, len, "seq", 1, &seq);
+	enum pdb_rc rc = parse_num(payload, len, "seq", 1, &seq);
 
-	(void)start_ack(s, have, seq, "cmd/ack", &err);
+	if (rc == PDB_E_NOMEM) /* not the sender's fault: not "bad payload" */
+		ack_result(s, false, 0, "out of memory: try again");
+	else
+		(void)start_ack(s, rc == PDB_OK, seq, "cmd/ack", &err);
 }
 
 /* cmd/mute: N minutes, {"minutes":N}, or nothing for the buzzer's default. */
@@ -222,12 +231,13 @@ static void cmd_mute(struct status *s, const char *payload, size_t len)
 	cJSON *o = cJSON_CreateObject();
 	struct pdb_err err;
 	uint64_t minutes = 0;
-	bool have = len && parse_num(payload, len, "minutes", 0, &minutes);
-	enum pdb_rc rc;
-	bool ok;
+	enum pdb_rc rc = len ? parse_num(payload, len, "minutes", 0, &minutes) : PDB_E_INVAL;
+	bool have = rc == PDB_OK, ok;
 
 	pdb_err_clear(&err);
-	if (len && !have)
+	if (rc == PDB_E_NOMEM)
+		pdb_err_set(&err, rc, "out of memory: try again");
+	else if (len && !have)
 		rc = pdb_err_set(&err, PDB_E_INVAL, ERR_MUTE);
 	else if (!have)
 		rc = s->cfg->c.on_mute(s->cfg->c.view_ud, -1, &err);

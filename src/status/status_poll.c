@@ -174,7 +174,7 @@ static bool same_watch(const struct pd_watch *a, const struct pd_watch *b)
 	       a->high_urgency_only == b->high_urgency_only;
 }
 
-/* A checked, deep copy of @c. Caller frees with mem_free(). */
+/* A checked, deep copy of @c. It holds the API token: caller frees with mem_free_secret(). */
 static enum pdb_rc cfg_new(const struct status_conf *c, struct status_cfg **out,
                            struct pdb_err *err)
 {
@@ -438,7 +438,7 @@ static void finish_job(struct status *s)
 	s->busy = false;
 	s->kind = JOB_NONE;
 	if (s->retired) {
-		mem_free(s->retired);
+		mem_free_secret(s->retired);
 		s->retired = NULL;
 	}
 	if (kind == JOB_ACK)
@@ -601,7 +601,7 @@ enum pdb_rc status_reconfigure(struct status *s, const struct status_conf *c, st
 	if (s->busy && s->job_cfg == old && !s->retired)
 		s->retired = old;
 	else
-		mem_free(old);
+		mem_free_secret(old);
 	if (s->started) {
 		if (ev_timer_add(d->c.loop, d->c.interval_ms, tick, s, &s->timer))
 			LOG_ERROR(STATUS_LOG, "no timer left: polling only on cmd/refresh");
@@ -639,7 +639,7 @@ void status_free(struct status *s)
 	mem_free(s->next);
 	mem_free(s->prev);
 	mem_free(s->cur);
-	mem_free(s->retired);
-	mem_free(s->cfg);
+	mem_free_secret(s->retired);
+	mem_free_secret(s->cfg);
 	mem_free(s);
 }

@@ -15,8 +15,9 @@
  * also a property of a spread object) fills the path, percent-encoded;
  * otherwise TP_QUERY / TP_BODY / TP_LOCAL say, and without them GET and
  * DELETE send it in the query and POST and PUT in the body. Query arrays go
- * out as key[] once per element. A body key may be dotted ("note.content")
- * to build nested objects. A TP_SPREAD object sends its properties as if
+ * out as key[] once per element. A row's body key may be dotted
+ * ("note.content") to build nested objects; a name the client sent is
+ * never split. A TP_SPREAD object sends its properties as if
  * they were parameters (the official query_model and *_data wrappers).
  */
 #ifndef PDBRIDGE_TOOLS_INT_H
@@ -276,9 +277,6 @@ const cJSON *tool__arg(const struct tool_ctx *x, const char *name);
 /* tool__cap: the record cap of this call: its limit argument, else the row's cap. */
 size_t tool__cap(const struct tool_ctx *x);
 
-/* tool__encode: append @s percent-encoded for a path segment. */
-enum pdb_rc tool__encode(struct buf *out, const char *s) PDB_WARN_UNUSED;
-
 /* tool__path: @tmpl with every {name} replaced by that argument, percent-encoded. */
 enum pdb_rc tool__path(struct tool_ctx *x, const char *tmpl, struct buf *out) PDB_WARN_UNUSED;
 
@@ -288,7 +286,11 @@ enum pdb_rc tool__query(struct tool_ctx *x, struct pd_query *q) PDB_WARN_UNUSED;
 /* tool__merge: merge a copy of @src into @dst, objects member by member; false: no memory. */
 bool tool__merge(cJSON *dst, const cJSON *src);
 
-/* tool__body: the JSON body from the row's body_base and the body-located arguments. */
+/**
+ * tool__body: the JSON body from the row's body_base and the body-located
+ * arguments. Returns PDB_OK, PDB_E_INVAL (naming the argument whose dotted
+ * key meets a value that is not an object) or PDB_E_NOMEM, @x->err set.
+ */
 enum pdb_rc tool__body(struct tool_ctx *x, cJSON **out) PDB_WARN_UNUSED;
 
 /**

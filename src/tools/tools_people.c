@@ -216,7 +216,7 @@ static enum pdb_rc list_oncalls(struct tool_ctx *x)
 		buf_reset(&path);
 		rc = buf_adds(&path, "/services/");
 		if (!rc)
-			rc = tool__encode(&path, id->valuestring);
+			rc = pd_encode(&path, id->valuestring, PD_ENC_PATH);
 		if (!rc)
 			rc = tool__call(x, PD_GET, buf_cstr(&path), NULL, NULL, &resp);
 		if (rc)

@@ -128,22 +128,6 @@ static bool blank_id(const char *s)
 	return false;
 }
 
-enum pdb_rc tool__encode(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	enum pdb_rc rc = PDB_OK;
-
-	for (; *s && !rc; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[3] = {'%', hex[c >> 4], hex[c & 15u]};
-		bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		             (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '~';
-
-		rc = plain ? buf_addc(b, (char)c) : buf_add(b, esc, sizeof(esc));
-	}
-	return rc;
-}
-
 enum pdb_rc tool__path(struct tool_ctx *x, const char *tmpl, struct buf *out)
 {
 	char name[64];
@@ -164,7 +148,7 @@ enum pdb_rc tool__path(struct tool_ctx *x, const char *tmpl, struct buf *out)
 			return pdb_err_set(x->err, PDB_E_INVAL, "%s must be a non-empty ID", name);
 		rc = buf_add(out, s, (size_t)(open - s));
 		if (!rc)
-			rc = tool__encode(out, v->valuestring);
+			rc = pd_encode(out, v->valuestring, PD_ENC_PATH);
 		s = close + 1;
 	}
 	if (!rc)
@@ -266,38 +250,58 @@ bool tool__merge(cJSON *dst, const cJSON *src)
 	return true;
 }
 
-/* Put @v at the dotted @key of @body ("note.content"), merging into what is there. */
-static bool body_set(cJSON *body, const char *key, const cJSON *v)
+/* The member of @o named by the @n bytes at @name, or NULL. */
+static cJSON *member_n(const cJSON *o, const char *name, size_t n)
 {
-	char seg[64];
-	const char *dot;
-	cJSON *child, *wrap;
-	size_t n;
+	cJSON *c;
 
-	while ((dot = strchr(key, '.')) != NULL) {
-		n = (size_t)(dot - key);
-		if (n >= sizeof(seg))
-			return false;
-		memcpy(seg, key, n);
-		seg[n] = '\0';
-		child = cJSON_GetObjectItemCaseSensitive(body, seg);
-		if (!child && !(child = cJSON_AddObjectToObject(body, seg)))
-			return false;
+	for (c = o->child; c; c = c->next)
+		if (c->string && !strncmp(c->string, name, n) && !c->string[n])
+			return c;
+	return NULL;
+}
+
+/*
+ * Put @v at @key of @body, merging into what is there. Only a key of the
+ * row's (@dotted: "note.content") names nested objects, made as needed; a
+ * member name the client sent is one name, a '.' in it included. Errors
+ * name argument @arg: PDB_E_INVAL when another argument put a value that is
+ * not an object where this key needs one, PDB_E_NOMEM.
+ */
+static enum pdb_rc body_set(struct tool_ctx *x, cJSON *body, const char *key, bool dotted,
+                            const char *arg, const cJSON *v)
+{
+	const char *dot, *at = key;
+	cJSON *child, *wrap;
+	char *seg;
+	bool ok;
+
+	while (dotted && (dot = strchr(at, '.')) != NULL) {
+		child = member_n(body, at, (size_t)(dot - at));
+		if (!child) {
+			seg = mem_strndup(at, (size_t)(dot - at));
+			child = seg ? cJSON_AddObjectToObject(body, seg) : NULL;
+			mem_free(seg);
+			if (!child)
+				return tool__oom(x);
+		}
 		if (!cJSON_IsObject(child))
-			return false;
+			return pdb_err_set(
+			    x->err, PDB_E_INVAL,
+			    "argument '%s' goes in the request body at '%s', but '%.*s' "
+			    "there is already a value that is not an object",
+			    arg, key, (int)(dot - key), key);
 		body = child;
-		key = dot + 1;
+		at = dot + 1;
 	}
 	wrap = cJSON_CreateObject();
-	if (!wrap)
-		return false;
-	if (!cJSON_AddItemReferenceToObject(wrap, key, (cJSON *)v)) {
+	if (!wrap || !cJSON_AddItemReferenceToObject(wrap, at, (cJSON *)v)) {
 		cJSON_Delete(wrap);
-		return false;
+		return tool__oom(x);
 	}
-	n = tool__merge(body, wrap);
+	ok = tool__merge(body, wrap);
 	cJSON_Delete(wrap); /* deletes only the reference */
-	return n;
+	return ok ? PDB_OK : tool__oom(x);
 }
 
 static const struct tool_param *prop_of(const struct tool_param *p, const char *name)
@@ -313,40 +317,46 @@ static const struct tool_param *prop_of(const struct tool_param *p, const char *
 enum pdb_rc tool__body(struct tool_ctx *x, cJSON **out)
 {
 	const struct tool_def *d = x->def;
-	const struct tool_param *p;
+	const struct tool_param *p, *prop;
 	const cJSON *v, *obj;
 	cJSON *body = NULL;
 	size_t i, j;
-	bool ok = true;
+	enum pdb_rc rc = PDB_OK;
 
 	if (d->body_base)
-		ok = !jsonx_parse(d->body_base, strlen(d->body_base), &body, NULL);
-	else
-		body = cJSON_CreateObject();
-	for (i = 0; ok && body && i < d->n_params; i++) {
+		rc = jsonx_parse(d->body_base, strlen(d->body_base), &body, NULL);
+	else if (!(body = cJSON_CreateObject()))
+		rc = PDB_E_NOMEM;
+	if (rc)
+		return rc == PDB_E_NOMEM
+		           ? tool__oom(x)
+		           : pdb_err_set(x->err, PDB_E_INTERNAL, "%s: bad body base", d->name);
+	for (i = 0; !rc && i < d->n_params; i++) {
 		p = &d->params[i];
 		obj = cJSON_GetObjectItemCaseSensitive(x->args, p->name);
 		if (!obj)
 			continue;
 		if (!(p->flags & TP_SPREAD)) {
 			if (loc_of(d, p) == LOC_BODY)
-				ok = body_set(body, p->key ? p->key : p->name, obj);
+				rc = body_set(x, body, p->key ? p->key : p->name, true, p->name,
+				              obj);
 			continue;
 		}
-		for (j = 0; ok && j < p->n_props; j++) {
-			v = cJSON_GetObjectItemCaseSensitive(obj, p->props[j].name);
-			if (v && loc_of(d, &p->props[j]) == LOC_BODY)
-				ok = body_set(
-				    body, p->props[j].key ? p->props[j].key : p->props[j].name, v);
+		for (j = 0; !rc && j < p->n_props; j++) {
+			prop = &p->props[j];
+			v = cJSON_GetObjectItemCaseSensitive(obj, prop->name);
+			if (v && loc_of(d, prop) == LOC_BODY)
+				rc = body_set(x, body, prop->key ? prop->key : prop->name, true,
+				              prop->name, v);
 		}
 		/* a spread object's other members (fields PagerDuty knows and we do not) */
-		for (v = obj->child; ok && v; v = v->next)
+		for (v = obj->child; !rc && v; v = v->next)
 			if (!prop_of(p, v->string))
-				ok = body_set(body, v->string, v);
+				rc = body_set(x, body, v->string, false, v->string, v);
 	}
-	if (!ok || !body) {
+	if (rc) {
 		jsonx_free(body);
-		return tool__oom(x);
+		return rc;
 	}
 	*out = body;
 	return PDB_OK;

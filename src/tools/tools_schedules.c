@@ -224,7 +224,7 @@ static void enrich_v3(struct tool_ctx *x, cJSON *sum)
 	if (jsonx_get_str(sum, "id", &id) || cJSON_GetObjectItemCaseSensitive(sum, "name"))
 		return;
 	buf_init(&path, PDB_PD_URL_LEN_MAX);
-	if (!buf_adds(&path, "/v3/schedules/") && !tool__encode(&path, id) &&
+	if (!buf_adds(&path, "/v3/schedules/") && !pd_encode(&path, id, PD_ENC_PATH) &&
 	    !pd_call(x->pc, PD_GET, buf_cstr(&path), NULL, NULL, 0, &resp, &ign)) {
 		if (!jsonx_get_obj(resp.json, "schedule", &sch)) {
 			if ((v = cJSON_GetObjectItemCaseSensitive(sch, "name")) != NULL)

@@ -485,13 +485,7 @@ static void host_part(const char *hostport, char *out, size_t len)
 /* A name this server answers to: loopback names, or the address it is bound to. */
 static bool our_name(const struct tr_http *h, const char *host)
 {
-	static const char *const loopback[] = {"localhost", "127.0.0.1", "[::1]"};
-	size_t i;
-
-	for (i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++)
-		if (!strcasecmp(host, loopback[i]))
-			return true;
-	return !strcasecmp(host, h->addr.host);
+	return host_is_loopback(host, strlen(host)) || !strcasecmp(host, h->addr.host);
 }
 
 /* DNS rebinding: a browser tricked into calling us carries a foreign Host. */

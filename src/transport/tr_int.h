@@ -12,6 +12,7 @@
 #define PDBRIDGE_TR_INT_H
 
 #include <pdbridge/ev.h>
+#include <pdbridge/host.h>
 #include <pdbridge/mcp.h>
 #include <pdbridge/transport.h>
 
@@ -35,7 +36,7 @@ struct tr_addr {
 	char host[72]; /* as written in the URL ("127.0.0.1", "[::1]"); "localhost" kept */
 	int port;
 	char path[64]; /* HTTP endpoint, "/mcp" by default */
-	bool loopback; /* 127.0.0.0/8 or ::1 */
+	bool loopback; /* host_addr_is_loopback(): 127.0.0.0/8, ::1, ::ffff:127.x.y.z */
 	bool wildcard; /* 0.0.0.0 or :: */
 };
 

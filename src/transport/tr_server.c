@@ -75,7 +75,6 @@ static enum pdb_rc parse_hostport(const char *s, struct tr_addr *a, struct pdb_e
 		in->sin_family = AF_INET;
 		in->sin_port = htons((uint16_t)port);
 		a->ss_len = sizeof(*in);
-		a->loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
 		a->wildcard = in->sin_addr.s_addr == htonl(INADDR_ANY);
 	} else {
 		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a->ss;
@@ -85,9 +84,9 @@ static enum pdb_rc parse_hostport(const char *s, struct tr_addr *a, struct pdb_e
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons((uint16_t)port);
 		a->ss_len = sizeof(*in6);
-		a->loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
 		a->wildcard = IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
 	}
+	a->loopback = host_addr_is_loopback((const struct sockaddr *)(const void *)&a->ss);
 	return PDB_OK;
 }
 
@@ -218,7 +217,7 @@ enum pdb_rc tr_new(const struct tr_conf *conf, struct tr_server **out, struct pd
 	t->token_len = n;
 	buf_init(&t->scratch, PDB_MCP_MSG_MAX);
 	if (ev_timer_add(t->conf.loop, PDB_TR_SWEEP_MS, sweep, t, &t->sweep_timer)) {
-		mem_free(t);
+		mem_free_secret(t); /* it holds the token */
 		return pdb_err_set(err, PDB_E_TOO_LARGE, "no timer left for the transport");
 	}
 	*out = t;
@@ -349,5 +348,5 @@ void tr_free(struct tr_server *t)
 	for (i = 0; i < t->n_pages; i++)
 		tr__pages_free(t->pages[i]);
 	buf_free(&t->scratch);
-	mem_free(t);
+	mem_free_secret(t); /* it holds the token */
 }

@@ -195,9 +195,13 @@ static bool auth_line_ok(struct tr_conn *c, const char *line, size_t len)
 	bool ok;
 
 	if (jsonx_parse(line, len, &doc, &err))
-		return false;
-	ok = !jsonx_get_str(doc, "auth", &tok) && tr__token_ok(c->t, tok, strlen(tok));
+		doc = NULL;
+	ok = doc && !jsonx_get_str(doc, "auth", &tok) && tr__token_ok(c->t, tok, strlen(tok));
+	if (ok)
+		mem_wipe((char *)tok, strlen(tok)); /* the token's copy in doc, ours */
 	jsonx_free(doc);
+	/* The line lies in the framer's buffer (ours too) and holds the token as sent. */
+	mem_wipe((char *)line, len);
 	return ok;
 }
 

@@ -7,11 +7,19 @@ with that password). `Subscriber` runs mosquitto_sub in the background and
 collects `(topic, payload, retained)` tuples; `publish()` runs mosquitto_pub.
 Only 127.0.0.1 is ever used. Python stdlib only; needs the Debian packages
 mosquitto and mosquitto-clients (scripts/install-packages.sh).
+
+The free port is found by binding port 0 and closing it, so another process
+may take it before mosquitto binds it. A broker is therefore ready only when
+its own log says it is running (mosquitto says so after its listener is
+bound): a connection that succeeds proves nothing, it may reach a listener
+someone else opened on that port, and a test would then talk to the wrong
+broker (one that lets any password in, say).
 """
 
 import getpass
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -22,6 +30,7 @@ import uuid
 
 MOSQUITTO = "/usr/sbin/mosquitto"
 HOST = "127.0.0.1"
+RUNNING = re.compile(r"mosquitto version \S+ running")  # logged once its listener is bound
 
 
 def _free_port():
@@ -70,6 +79,7 @@ class Broker:
     def _start(self):
         with open(self.conf, "w") as f:
             f.write("\n".join(self._lines).replace("%d", str(self.port)) + "\n")
+        self._log_from = os.path.getsize(self.log) if os.path.exists(self.log) else 0
         self._logf = open(self.log, "a")
         self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf], stdout=self._logf,
                                      stderr=subprocess.STDOUT)
@@ -81,16 +91,18 @@ class Broker:
             return False
 
     def wait_ready(self, timeout=10):
-        """Wait until the listener accepts connections."""
+        """Wait until this mosquitto's own listener is bound and accepts connections."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("mosquitto exited: %s" % self.log_text())
-            try:
-                with socket.create_connection((HOST, self.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.05)
+                raise RuntimeError("mosquitto exited: %s" % self.log_text()[self._log_from:])
+            if RUNNING.search(self.log_text()[self._log_from:]):
+                try:
+                    with socket.create_connection((HOST, self.port), timeout=1):
+                        return
+                except OSError:
+                    pass
+            time.sleep(0.05)
         raise RuntimeError("mosquitto not ready on port %d" % self.port)
 
     def log_text(self):

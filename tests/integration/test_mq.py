@@ -17,6 +17,7 @@ import threading
 import time
 import unittest
 
+import mqfixture
 from mqfixture import Broker, Subscriber, publish
 from simfixture import build_dir
 
@@ -53,6 +54,12 @@ class Probe:
         for line in self.proc.stderr:
             with self._cond:
                 self.stderr += line
+                self._cond.notify_all()
+
+    def stderr_has(self, text, timeout=15):
+        """Whether @text appears in the probe's stderr within @timeout seconds."""
+        with self._cond:
+            return self._cond.wait_for(lambda: text in self.stderr, timeout)
 
     def send(self, line):
         self.proc.stdin.write(line + "\n")
@@ -302,18 +309,19 @@ class MqTest(unittest.TestCase):
             self.stop_clean(p)
             self.assertNotIn(PASSWORD, p.stderr)
 
+            # refused, and said so: waited for, not assumed after a fixed sleep
             q = self.probe("--debug", "--user", Broker.USER, url=broker.url, env=bad)
-            time.sleep(2.5)
+            self.assertTrue(q.stderr_has("cannot connect"), q.stderr)
             self.assertIsNone(q.wait(lambda e: e["event"] == "connect", 0))
             self.stop_clean(q)
-            self.assertIn("cannot connect", q.stderr)
             self.assertRegex(q.stderr, "bad user name or password|not authorized")
             self.assertNotIn(PASSWORD, q.stderr)
 
             r = self.probe(url=broker.url)  # anonymous: refused
-            time.sleep(1)
+            self.assertTrue(r.stderr_has("cannot connect"), r.stderr)
             self.assertIsNone(r.wait(lambda e: e["event"] == "connect", 0))
             self.stop_clean(r)
+            self.assertRegex(r.stderr, "bad user name or password|not authorized")
         finally:
             for s in self.subs:
                 s.stop()
@@ -398,6 +406,32 @@ class MqTest(unittest.TestCase):
             self.stop_clean(p)
         finally:
             broker.stop()
+
+
+class BrokerFixtureTest(unittest.TestCase):
+    """The fixture hands out the broker it started, never a listener someone else opened."""
+
+    def test_a_port_taken_before_the_bind_is_not_mistaken_for_ours(self):
+        # A race that failed test_username_password: the free port was taken (here by an
+        # anonymous broker) before ours bound it; ours died, the old readiness check
+        # connected to the other one, and the probe with a wrong password was let in.
+        other = Broker()
+        real, taken = mqfixture._free_port, [other.port]
+        mqfixture._free_port = lambda: taken.pop() if taken else real()
+        try:
+            b = Broker(password=PASSWORD)
+        finally:
+            mqfixture._free_port = real
+        try:
+            self.assertNotEqual(b.port, other.port)
+            self.assertIn("Address already in use", b.log_text())  # the first try collided
+            wrong = subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(b.port), "-u",
+                                    Broker.USER, "-P", "wrong", "-t", "t", "-m", "m"],
+                                   capture_output=True, timeout=10)
+            self.assertNotEqual(wrong.returncode, 0, "a wrong password was let in")
+        finally:
+            b.stop()
+            other.stop()
 
 
 if __name__ == "__main__":

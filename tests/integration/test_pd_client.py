@@ -249,6 +249,20 @@ class PdClientTest(unittest.TestCase):
         out = self.probe("get", "/x", env=self.sim.env(PAGERDUTY_API_HOST="http://example.com"))
         self.assertEqual(out["rc"], "INVAL")
         self.assertIn("loopback", out["error"])
+        # names that only look like loopback: refused before any lookup
+        for host in ("http://127.0.0.1.nip.io", "http://localhost.evil.com:8080",
+                     "http://0.0.0.0:%d" % self.sim.port, "http://[::ffff:10.0.0.1]"):
+            out = self.probe("get", "/x", env=self.sim.env(PAGERDUTY_API_HOST=host))
+            self.assertEqual((out["rc"], "loopback" in out["error"]), ("INVAL", True), host)
+        self.assertEqual(self.sim.requests(), [])
+
+    def test_http_to_loopback_is_allowed_in_any_spelling(self):
+        # the simulator speaks TLS only, so the plain request fails, but later than the check
+        for host in ("http://LOCALHOST:%d", "http://[::ffff:127.0.0.1]:%d"):
+            out = self.probe("--retries", "0", "get", "/x",
+                             env=self.sim.env(PAGERDUTY_API_HOST=host % self.sim.port))
+            self.assertEqual(out["rc"], "CONNECT", host)
+            self.assertNotIn("loopback", out["error"], host)
 
     # --- pdbridge status -------------------------------------------------------------------
 

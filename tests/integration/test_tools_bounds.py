@@ -119,6 +119,29 @@ class BoundsTest(unittest.TestCase):
         self.assertEqual(reqs[0]["headers"]["From"], user["email"])
         self.assertEqual(res["structuredContent"]["user"]["id"], user["id"])
 
+    def test_client_key_names_are_sent_as_named(self):
+        # An open model's other members go to PagerDuty as named: a '.' does not nest them,
+        # so a 70-character part or a name beside a non-object is no error (once "out of memory")
+        ep = self.sim.api("/escalation_policies?limit=1")["escalation_policies"][0]["id"]
+        long_name = "p" * 70 + ".y"
+        proc = Stdio(self.sim.env(), args=["--enable-write-tools"])
+        self.sim.control("DELETE", "/_sim/requests")
+        try:
+            res = self.call(proc, "create_service", {"service_data": {
+                "service": {"name": "Dots", "escalation_policy": {"id": ep}},
+                "a": "x", "a.b": 1, long_name: 2}})
+        finally:
+            rc, err = proc.close()
+        self.outputs.append(err)
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn("out of memory", json.dumps(res))
+        posts = [r for r in self.sim.requests() if r["method"] == "POST"]
+        self.assertEqual([r["path"] for r in posts], ["/services"])
+        body = json.loads(posts[0]["body"])
+        self.assertEqual((body["a"], body["a.b"], body[long_name]), ("x", 1, 2))
+        self.assertEqual(body["service"]["escalation_policy"],
+                         {"id": ep, "type": "escalation_policy_reference"})
+
     def test_tools_and_exclude_tools(self):
         proc = Stdio(self.sim.env(), args=["--enable-write-tools", "--tools",
                                            "list_*,get_incident,create_*",

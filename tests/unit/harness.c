@@ -11,6 +11,13 @@
 
 static int case_failed;
 
+/* The sweep in progress: the allocation to fail, and what the run did. */
+static struct {
+	uint64_t n;
+	uint64_t counted; /* allocations attempted while armed */
+	bool armed, was_armed;
+} oom;
+
 void t_fail(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
@@ -21,6 +28,57 @@ void t_fail(const char *file, int line, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
+}
+
+void t_oom_arm(void)
+{
+	oom.armed = oom.was_armed = true;
+	mem_fail_at(oom.n);
+}
+
+void t_oom_disarm(void)
+{
+	if (oom.armed)
+		oom.counted = mem_fail_counted();
+	oom.armed = false;
+	mem_fail_at(0);
+}
+
+bool t_oom_hit(void)
+{
+	return oom.counted >= oom.n;
+}
+
+void t_oom_sweep(void (*fn)(void *ud), void *ud, uint64_t max)
+{
+	struct mem_stats before, after;
+
+	if (case_failed)
+		return; /* said already; the runs would only repeat it */
+	for (oom.n = 1; oom.n <= max; oom.n++) {
+		oom.counted = 0;
+		oom.was_armed = false;
+		mem_get_stats(&before);
+		fn(ud);
+		t_oom_disarm(); /* a check that failed returned before disarming */
+		mem_get_stats(&after);
+		if (!case_failed && after.current != before.current)
+			t_fail(__FILE__, __LINE__, "mem use changed by %lld bytes in one run",
+			       (long long)after.current - (long long)before.current);
+		if (!case_failed && !oom.was_armed)
+			t_fail(__FILE__, __LINE__, "the sweep's function never called t_oom_arm()");
+		if (case_failed) {
+			printf("#   (with allocation %llu failing)\n", (unsigned long long)oom.n);
+			return;
+		}
+		if (oom.counted < oom.n) {
+			printf("#   %llu allocations, each failed once\n",
+			       (unsigned long long)oom.counted);
+			return;
+		}
+	}
+	t_fail(__FILE__, __LINE__, "still allocating past allocation %llu",
+	       (unsigned long long)max);
 }
 
 int t_main(const struct t_case *cases, size_t n, int argc, char **argv)

@@ -53,6 +53,10 @@ static void fake_send(void *ud, uint64_t stream, const char *msg, size_t len, un
 		tr.v[tr.n].stream = stream;
 		tr.v[tr.n].flags = flags;
 		tr.v[tr.n].msg = msg ? mem_strndup(msg, len) : NULL;
+		/* a failure a sweep injected into this fake's own copy: the copy is not under test
+		 */
+		if (msg && !tr.v[tr.n].msg)
+			tr.v[tr.n].msg = mem_strndup(msg, len);
 		tr.n++;
 	}
 	pthread_cond_broadcast(&tr.cv);
@@ -1534,38 +1538,105 @@ static void sessions_are_bounded(void)
 	mcp_server_free(srv);
 }
 
-/* Every allocation failure in a whole exchange ends in a reply or an error, never worse. */
+/* One exchange of the allocation-failure sweep: five messages, ids 1 to 6. */
+#define OOM_MSGS 5
+#define OOM_IDS  6
+
+static const char *const oom_msgs[OOM_MSGS] = {
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+    "\"protocolVersion\":\"2025-03-26\",\"capabilities\":{}}}",
+    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}",
+    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"resources/read\",\"params\":{\"uri\":"
+    "\"test://item/5/data\"}}",
+    "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"prompts/get\",\"params\":{\"name\":"
+    "\"greet\",\"arguments\":{\"arg1\":\"x\"}}}",
+    "[{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"},{\"jsonrpc\":\"2.0\",\"id\":6,"
+    "\"method\":\"tools/call\",\"params\":{\"name\":\"structured\"}}]",
+};
+
+/* What each message's reply answered: per id, 0 nothing, 1 a result, 2 an error. */
+struct oom_seen {
+	int id[OOM_IDS + 1];
+	bool whole_error[OOM_MSGS]; /* an error with a null id: the message as a whole failed */
+};
+
+/* Note the responses in @r (an object, or a batch's array) of message @m. */
+static bool note_replies(struct oom_seen *seen, size_t m, const cJSON *r)
+{
+	const cJSON *one = cJSON_IsArray(r) ? r->child : r, *id, *v;
+	int kind;
+
+	for (; one; one = cJSON_IsArray(r) ? one->next : NULL) {
+		id = cJSON_GetObjectItem(one, "id");
+		v = cJSON_GetObjectItem(one, "jsonrpc");
+		kind = cJSON_GetObjectItem(one, "result")  ? 1
+		       : cJSON_GetObjectItem(one, "error") ? 2
+		                                           : 0;
+		if (!kind || !id || !cJSON_IsString(v) || strcmp(v->valuestring, "2.0"))
+			return false;
+		if (cJSON_IsNull(id) && kind == 2)
+			seen->whole_error[m] = true;
+		else if (cJSON_IsNumber(id) && id->valueint >= 1 && id->valueint <= OOM_IDS)
+			seen->id[id->valueint] = kind;
+		else
+			return false;
+	}
+	return true;
+}
+
+static void oom_exchange(void *ud)
+{
+	static char replies[OOM_MSGS][8192];
+	struct mcp_result res[OOM_MSGS];
+	struct oom_seen seen;
+	struct pdb_err e;
+	struct fx f;
+	cJSON *r;
+	size_t i, m;
+	int id, k;
+
+	memset(&seen, 0, sizeof(seen));
+	T_CHECK(fx_open(&f, ud));
+	t_oom_arm();
+	for (i = 0; i < OOM_MSGS; i++) {
+		buf_reset(&f.out);
+		res[i] = mcp_handle(f.s, oom_msgs[i], strlen(oom_msgs[i]), 1, &f.out);
+		T_CHECK(buf_len(&f.out) < sizeof(replies[i]));
+		memcpy(replies[i], buf_cstr(&f.out), buf_len(&f.out) + 1);
+	}
+	run_jobs(); /* the tools/call, deferred to the executor */
+	t_oom_disarm();
+	for (i = 0; i < OOM_MSGS; i++) {
+		r = NULL;
+		T_CHECK(res[i].reply || res[i].deferred);
+		if (res[i].reply)
+			T_CHECK(!jsonx_parse(replies[i], strlen(replies[i]), &r, &e) &&
+			        note_replies(&seen, i, r));
+		jsonx_free(r);
+	}
+	for (k = 0; k < sent_wait(0); k++) { /* the deferred tools/call answers through send */
+		r = sent_json(k);
+		T_CHECK(!r || note_replies(&seen, OOM_MSGS - 1, r));
+		jsonx_free(r);
+	}
+	/* every request has its answer: its own, or its message's error */
+	for (id = 1; id <= OOM_IDS; id++) {
+		m = (size_t)(id < OOM_IDS ? id - 1 : OOM_MSGS - 1);
+		if (!seen.id[id] && !seen.whole_error[m])
+			t_fail(__FILE__, __LINE__, "request %d has no answer", id);
+		if (!t_oom_hit() && seen.id[id] != 1)
+			t_fail(__FILE__, __LINE__, "request %d failed with no allocation failing",
+			       id);
+	}
+	fx_close(&f);
+}
+
+/* Each allocation of a whole exchange failing in turn: every request is answered, never worse. */
 static void allocation_failures_are_survived(void)
 {
-	static const char *const msgs[] = {
-	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
-	    "\"protocolVersion\":\"2025-03-26\",\"capabilities\":{}}}",
-	    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}",
-	    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"resources/read\",\"params\":{\"uri\":"
-	    "\"test://item/5/data\"}}",
-	    "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"prompts/get\",\"params\":{\"name\":"
-	    "\"greet\",\"arguments\":{\"arg1\":\"x\"}}}",
-	    "[{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"},{\"jsonrpc\":\"2.0\",\"id\":6,"
-	    "\"method\":\"tools/call\",\"params\":{\"name\":\"structured\"}}]",
-	};
 	struct mcp_conf c = base_conf();
-	uint64_t n;
-	size_t i;
 
-	for (n = 1; n < 400; n++) {
-		struct fx f;
-
-		if (!fx_open(&f, &c))
-			return;
-		mem_fail_at(n);
-		for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
-			buf_reset(&f.out);
-			f.res = mcp_handle(f.s, msgs[i], strlen(msgs[i]), 1, &f.out);
-		}
-		run_jobs();
-		mem_fail_at(0);
-		fx_close(&f);
-	}
+	t_oom_sweep(oom_exchange, &c, 5000);
 }
 
 static const struct t_case cases[] = {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test_mem.c - the counted allocator: hard cap, peak, fail-the-Nth, threads. */
+/* test_mem.c - the counted allocator: hard cap, peak, fail-the-Nth, threads, wiping. */
 #include "harness.h"
 
 #include <pdbridge/limits.h>
@@ -142,6 +142,35 @@ static void strdup_copies(void)
 	mem_free(NULL);
 }
 
+static void wipe_zeroes_exactly_the_range(void)
+{
+	unsigned char b[32];
+	volatile unsigned char *v = b;
+	size_t i;
+
+	memset(b, 0xA5, sizeof(b));
+	mem_wipe(b + 8, 16);
+	for (i = 0; i < sizeof(b); i++)
+		T_EQ_INT(v[i], i >= 8 && i < 24 ? 0 : 0xA5);
+	mem_wipe(NULL, 16); /* no-ops */
+	mem_wipe(b, 0);
+	T_EQ_INT(v[0], 0xA5);
+}
+
+static void free_secret_releases_the_whole_block(void)
+{
+	size_t base = current();
+	char *tok = mem_strdup("u+pd-token-0123456789"), *blk = mem_malloc(4096);
+
+	T_CHECK(tok && blk);
+	memset(blk, 'k', 4096);
+	T_EQ_INT(current() - base, strlen("u+pd-token-0123456789") + 1 + 4096);
+	mem_free_secret(tok);
+	mem_free_secret(blk);
+	mem_free_secret(NULL);
+	T_EQ_INT(current(), base);
+}
+
 static void *churn(void *arg)
 {
 	int i;
@@ -178,6 +207,8 @@ static const struct t_case cases[] = {
     {"failed_realloc_keeps_the_block", failed_realloc_keeps_the_block},
     {"calloc_zeroes_and_checks_overflow", calloc_zeroes_and_checks_overflow},
     {"strdup_copies", strdup_copies},
+    {"wipe_zeroes_exactly_the_range", wipe_zeroes_exactly_the_range},
+    {"free_secret_releases_the_whole_block", free_secret_releases_the_whole_block},
     {"counters_survive_threads", counters_survive_threads},
 };
 

@@ -93,6 +93,7 @@ static bool fx_open(struct fx *f, bool write, const char *from, bool ha)
 	memset(f, 0, sizeof(*f));
 	n_msgs = 0;
 	refuse = false;
+	jsonx_init(); /* JSON through mem, as in pdbridge: counted, capped, and swept */
 	if (ev_new(&f->loop) || ev_pool_new(1, &f->pool))
 		return false;
 	pd_conf_init(&f->pd);
@@ -742,42 +743,79 @@ static void t_watch_change_quiet(void)
 	fx_close(&f);
 }
 
-/* Every allocation failing in turn: no crash, no leak, and the state heals on the next poll. */
-static void t_out_of_memory(void)
+/*
+ * One run of the sweep: a poll (EP2 gone, EP3 new, incidents triggered), a
+ * cmd/ack and a republish with one allocation failing. The command is
+ * answered, nothing published is anything but a poll's truth, and the next
+ * good poll heals it all.
+ */
+static void oom_poll(void *ud)
 {
+	const struct msg *ack;
 	struct fx f;
-	struct status *s2;
-	struct pdb_err err;
-	uint64_t n;
+	size_t i;
 
+	(void)ud;
 	T_CHECK(fx_open(&f, true, "me@example.com", true));
-	for (n = 1; n < 200; n++) {
-		base_result(f.r, (int)(n % 3));
-		add_oncall(f.r, n % 2 ? "EP2" : "EP3", 1, "Bob");
-		mem_fail_at(n);
-		poll_ok(&f);
-		status_on_message(f.s, BASE "/cmd/ack", "{\"seq\":1}", 9);
-		status_republish(f.s);
-	}
-	mem_fail_at(0);
+	base_result(f.r, 0);
+	add_oncall(f.r, "EP2", 1, "Bob");
+	poll_ok(&f);
+	base_result(f.r, 2);
+	add_oncall(f.r, "EP3", 1, "Carol");
+	t_oom_arm();
+	poll_ok(&f);
+	status_on_message(f.s, BASE "/cmd/ack", "{\"seq\":1}", 9);
+	status_republish(f.s);
+	t_oom_disarm();
+	T_EQ_INT(count(BASE "/cmd/ack/result"), 1);
+	ack = find(BASE "/cmd/ack/result");
+	T_CHECK(has(ack, "\"ok\":false"));
+	T_CHECK(has(ack, "seq 1 is unknown") || (t_oom_hit() && has(ack, "out of memory")));
+	for (i = 0; i < n_msgs; i++)
+		if (!strcmp(msgs[i].topic, BASE "/state/level"))
+			T_CHECK(!strcmp(msgs[i].payload, "ok") ||
+			        !strcmp(msgs[i].payload, "triggered"));
+	if (!t_oom_hit())
+		T_EQ_STR(find(BASE "/state/level")->payload, "triggered");
 	base_result(f.r, 1);
 	poll_ok(&f);
 	status_republish(f.s);
 	T_EQ_STR(find(BASE "/state/level")->payload, "triggered");
 	T_CHECK(has(find(BASE "/state"), "\"level\":\"triggered\""));
 	T_CHECK(has(find(BASE "/oncall/EP1"), "Alice"));
-	for (n = 0; n < ST_TOPICS; n++) /* the policies of the failed polls are cleared */
-		T_CHECK(!f.s->slot[n].present ||
-		        (!strstr(f.s->slot[n].topic, "EP2") && !strstr(f.s->slot[n].topic, "EP3")));
-	for (n = 1; n < 12; n++) {
-		s2 = NULL;
-		mem_fail_at(n);
-		if (status_new(&f.c, &s2, &err) == PDB_OK)
-			status_free(s2);
-		else
-			T_CHECK(s2 == NULL);
+	for (i = 0; i < ST_TOPICS; i++) /* the policies of the earlier polls are cleared */
+		T_CHECK(!f.s->slot[i].present ||
+		        (!strstr(f.s->slot[i].topic, "EP2") && !strstr(f.s->slot[i].topic, "EP3")));
+	fx_close(&f);
+}
+
+/* One run of the sweep over status_new(): a poller, or an error and nothing. */
+static void oom_new(void *ud)
+{
+	struct fx *f = ud;
+	struct status *s2 = NULL;
+	struct pdb_err err;
+	enum pdb_rc rc;
+
+	t_oom_arm();
+	rc = status_new(&f->c, &s2, &err);
+	t_oom_disarm();
+	if (rc) {
+		T_EQ_INT(rc, PDB_E_NOMEM);
+		T_CHECK(s2 == NULL);
 	}
-	mem_fail_at(0);
+	T_CHECK(rc == PDB_OK || t_oom_hit());
+	status_free(s2);
+}
+
+/* Every allocation failing in turn: no crash, no leak, and the state heals on the next poll. */
+static void t_out_of_memory(void)
+{
+	struct fx f;
+
+	t_oom_sweep(oom_poll, NULL, 5000);
+	T_CHECK(fx_open(&f, true, "me@example.com", true));
+	t_oom_sweep(oom_new, &f, 100);
 	fx_close(&f);
 }
 

@@ -11,6 +11,8 @@
 
 #include <pdbridge/mem.h>
 
+#include <stdio.h>
+
 static struct pd_conf pdc;
 
 static struct tool_catalog *catalog(bool write, const char *only, const char *exclude,
@@ -230,6 +232,82 @@ static void queries_repeat_array_keys(void)
 	pd_query_free(&q);
 }
 
+/* The body row @d would send for @args: *@out (caller frees) or an error in @err. */
+static enum pdb_rc body_of(const struct tool_def *d, const char *args, cJSON **out,
+                           struct pdb_err *err)
+{
+	struct tool_ctx x = {.def = d, .err = err};
+	cJSON *a = parse(args);
+	enum pdb_rc rc = PDB_E_INTERNAL;
+
+	*out = NULL;
+	pdb_err_clear(err);
+	if (a && !tool__check_args(d, a, &x.args, err))
+		rc = tool__body(&x, out);
+	jsonx_free(x.args);
+	jsonx_free(a);
+	return rc;
+}
+
+static void client_member_names_are_never_split(void)
+{
+	static const char long_part[] =
+	    "a-part-of-seventy-characters-0123456789-0123456789-0123456789-01234567";
+	char args[512];
+	struct pdb_err err, e2;
+	struct tool_catalog *cat = catalog(true, NULL, NULL, &e2);
+	const cJSON *v;
+	cJSON *body;
+
+	T_CHECK(cat && row(cat, "create_service"));
+	T_EQ_INT(strlen(long_part), 70);
+	/* an open spread's other members go to the body as named, dots and all */
+	snprintf(args, sizeof(args),
+	         "{\"service_data\":{\"service\":{\"name\":\"Web\",\"escalation_policy\":"
+	         "{\"id\":\"PEP1\"}},\"a\":\"x\",\"a.b\":1,\"%s.y\":2}}",
+	         long_part);
+	T_EQ_INT(body_of(row(cat, "create_service"), args, &body, &err), PDB_OK);
+	T_EQ_STR(cJSON_GetObjectItemCaseSensitive(body, "a")->valuestring, "x");
+	T_EQ_INT(cJSON_GetObjectItemCaseSensitive(body, "a.b")->valueint, 1);
+	snprintf(args, sizeof(args), "%s.y", long_part);
+	v = cJSON_GetObjectItemCaseSensitive(body, args);
+	T_CHECK(v && v->valueint == 2);
+	T_CHECK(!cJSON_GetObjectItemCaseSensitive(body, long_part));
+	/* the row's base and the model were merged as before */
+	v = cJSON_GetObjectItemCaseSensitive(body, "service");
+	T_EQ_STR(cJSON_GetObjectItemCaseSensitive(v, "name")->valuestring, "Web");
+	v = cJSON_GetObjectItemCaseSensitive(v, "escalation_policy");
+	T_EQ_STR(cJSON_GetObjectItemCaseSensitive(v, "type")->valuestring,
+	         "escalation_policy_reference");
+	T_EQ_STR(cJSON_GetObjectItemCaseSensitive(v, "id")->valuestring, "PEP1");
+	jsonx_free(body);
+	tool_catalog_free(cat);
+}
+
+static void a_dotted_row_key_names_its_argument_on_a_clash(void)
+{
+	static const struct tool_param params[] = {
+	    {.name = "note", .type = TT_STR, .flags = TP_BODY},
+	    {.name = "text", .type = TT_STR, .flags = TP_BODY, .key = "note.content"},
+	};
+	static const struct tool_def d = {
+	    .name = "clash", PARAMS(params), .method = PD_POST, .path = "/x"};
+	struct pdb_err err;
+	cJSON *body;
+
+	T_EQ_INT(body_of(&d, "{\"text\":\"hi\"}", &body, &err), PDB_OK);
+	T_EQ_STR(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "note"),
+	                                          "content")
+	             ->valuestring,
+	         "hi");
+	jsonx_free(body);
+	/* "note" is a string, so "note.content" has nowhere to go: said, not "out of memory" */
+	T_EQ_INT(body_of(&d, "{\"note\":\"x\",\"text\":\"hi\"}", &body, &err), PDB_E_INVAL);
+	T_CHECK(!body);
+	T_EQ_STR(err.msg, "argument 'text' goes in the request body at 'note.content', but 'note' "
+	                  "there is already a value that is not an object");
+}
+
 static void from_addresses_cannot_inject_headers(void)
 {
 	struct pd_client *c = NULL;
@@ -280,6 +358,9 @@ static const struct t_case cases[] = {
     {"bad_arguments_say_what_to_fix", bad_arguments_say_what_to_fix},
     {"arguments_are_normalised", arguments_are_normalised},
     {"queries_repeat_array_keys", queries_repeat_array_keys},
+    {"client_member_names_are_never_split", client_member_names_are_never_split},
+    {"a_dotted_row_key_names_its_argument_on_a_clash",
+     a_dotted_row_key_names_its_argument_on_a_clash},
     {"from_addresses_cannot_inject_headers", from_addresses_cannot_inject_headers},
     {"resources_take_fed_content", resources_take_fed_content},
 };
