@@ -11,7 +11,7 @@
  * entries, PDB_STATUS_INCIDENTS_MAX incidents kept, all counted), diffs it
  * against the previous one, and publishes only what changed, through the
  * publish callback (app binds it to mq). The topics and payloads are
- * DESIGN.md's table, documented in docs/mqtt.md.
+ * documented in docs/mqtt.md.
  *
  * After stale_after failed polls in a row the state becomes stale=true,
  * level=unknown: a display never shows a green that is not true. The first

@@ -184,7 +184,7 @@ static void on_message(const char *topic, const char *payload, size_t len, void 
  * (all of them, the password and the subscriptions included, in one key
  * that never leaves this struct).
  */
-static enum pdb_rc mq_from(struct daemon *d, const struct cfg *c, struct pdb_err *err)
+static enum pdb_rc start_mqtt(struct daemon *d, const struct cfg *c, struct pdb_err *err)
 {
 	char key[sizeof(d->mq_key)];
 	struct mq_conf mc = {.loop = d->loop,
@@ -249,7 +249,7 @@ static enum pdb_rc start_status(struct daemon *d, const struct cfg *c, struct pd
 		rc = status_new(&sc, &d->st, err);
 	d->lamps.st = d->st; /* the button's acks and refreshes */
 	if (!rc && *cfg_str(c, CFG_MQTT_URL))
-		rc = mq_from(d, c, err);
+		rc = start_mqtt(d, c, err);
 	if (!rc) {
 		status_start(d->st);
 		app_stats_start(&d->stats, d->loop, d->base, publish, d);
@@ -349,7 +349,7 @@ static void on_hup(struct ev_loop *l, void *ud)
 		if (!rc)
 			rc = status_reconfigure(d->st, &sc, &err);
 		if (!rc && *url)
-			rc = mq_from(d, d->set.cfg, &err);
+			rc = start_mqtt(d, d->set.cfg, &err);
 	}
 	if (rc)
 		LOG_ERROR("run", "reload failed, the running settings stay: %s",

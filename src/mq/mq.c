@@ -115,7 +115,7 @@ enum pdb_rc mq_new(const struct mq_conf *c, struct mq **out, struct pdb_err *err
 	*out = NULL;
 	rc = check_conf(c, err);
 	if (!rc)
-		rc = mq_url_parse(c->url, uri, sizeof(uri), err);
+		rc = mq__url_parse(c->url, uri, sizeof(uri), err);
 	if (rc)
 		return rc;
 	if (c->password && *c->password && log_add_secret(c->password))
@@ -152,8 +152,8 @@ enum pdb_rc mq_new(const struct mq_conf *c, struct mq **out, struct pdb_err *err
 		return pdb_err_set(err, PDB_E_INVAL, "MQTT client for %s: %s", uri,
 		                   MQTTAsync_strerror(prc));
 	}
-	mq_register(m);
-	prc = MQTTAsync_setCallbacks(m->paho, (void *)m->id, mq_cb_lost, mq_cb_arrived, NULL);
+	mq__register(m);
+	prc = MQTTAsync_setCallbacks(m->paho, (void *)m->id, mq__cb_lost, mq__cb_arrived, NULL);
 	if (prc != MQTTASYNC_SUCCESS) {
 		mq_free(m);
 		return pdb_err_set(err, PDB_E_INTERNAL, "MQTT callbacks refused: %s",
@@ -234,9 +234,9 @@ static void connect_now(struct mq *m)
 	uintptr_t sess;
 	int prc;
 
-	mq_lock();
-	sess = mq_new_session(m);
-	mq_unlock();
+	mq__lock();
+	sess = mq__new_session(m);
+	mq__unlock();
 	m->sent = 0;
 	w.topicName = m->will_topic;
 	w.message = offline;
@@ -250,8 +250,8 @@ static void connect_now(struct mq *m)
 	o.connectTimeout = PDB_MQ_CONNECT_TIMEOUT_S;
 	o.MQTTVersion = MQTTVERSION_3_1_1;
 	o.automaticReconnect = 0;
-	o.onSuccess = mq_cb_connect_ok;
-	o.onFailure = mq_cb_connect_fail;
+	o.onSuccess = mq__cb_connect_ok;
+	o.onFailure = mq__cb_connect_fail;
 	o.context = (void *)sess;
 	m->state = MQ_CONNECTING;
 	prc = MQTTAsync_connect(m->paho, &o);
@@ -268,7 +268,7 @@ static void on_sweep(struct ev_loop *l, void *ud)
 		m->sweep = 0;
 	if (m->state == MQ_WAITING && !m->timer)
 		connect_now(m);
-	mq_drain(m);
+	mq__drain(m);
 }
 
 enum pdb_rc mq_start(struct mq *m, struct pdb_err *err)
@@ -293,7 +293,7 @@ static void subscribe(struct mq *m)
 		return;
 	for (i = 0; i < m->n_subs; i++)
 		qos[i] = 1;
-	ro.onFailure = mq_cb_sub_fail;
+	ro.onFailure = mq__cb_sub_fail;
 	ro.context = (void *)m->in.sess;
 	prc = MQTTAsync_subscribeMany(m->paho, (int)m->n_subs, m->subs, qos, &ro);
 	if (prc != MQTTASYNC_SUCCESS)
@@ -329,7 +329,7 @@ static void lost(struct mq *m)
 
 /* --- the loop side of the inbox ------------------------------------------- */
 
-void mq_drain(struct mq *m)
+void mq__drain(struct mq *m)
 {
 	struct mq_msg *q;
 	unsigned events;
@@ -337,11 +337,11 @@ void mq_drain(struct mq *m)
 
 	if (m->state == MQ_STOPPING)
 		return;
-	mq_lock();
+	mq__lock();
 	events = m->in.events;
 	code = m->in.fail_code;
 	m->in.events = 0;
-	mq_unlock();
+	mq__unlock();
 
 	/* One session at a time: a connect result comes before its loss. */
 	if (events & MQ_EV_CONNECT_FAIL && m->state == MQ_CONNECTING)
@@ -354,7 +354,7 @@ void mq_drain(struct mq *m)
 		lost(m);
 
 	for (;;) {
-		mq_lock();
+		mq__lock();
 		q = NULL;
 		if (m->in.n) {
 			q = m->in.q[m->in.head];
@@ -362,7 +362,7 @@ void mq_drain(struct mq *m)
 			m->in.n--;
 			m->in.bytes -= strlen(q->topic) + q->len;
 		}
-		mq_unlock();
+		mq__unlock();
 		if (!q)
 			break;
 		m->st.received++;
@@ -394,9 +394,9 @@ enum pdb_rc mq_publish(struct mq *m, const char *topic, const char *payload, siz
 		m->st.refused++;
 		return PDB_E_IO;
 	}
-	mq_lock();
+	mq__lock();
 	done = m->in.done;
-	mq_unlock();
+	mq__unlock();
 	if (m->sent - done >= PDB_MQ_OUTBOX_MAX) {
 		m->st.refused++;
 		return PDB_E_TOO_LARGE;
@@ -405,8 +405,8 @@ enum pdb_rc mq_publish(struct mq *m, const char *topic, const char *payload, siz
 	msg.payloadlen = (int)len;
 	msg.qos = qos;
 	msg.retained = retain;
-	ro.onSuccess = mq_cb_send_ok;
-	ro.onFailure = mq_cb_send_fail;
+	ro.onSuccess = mq__cb_send_ok;
+	ro.onFailure = mq__cb_send_fail;
 	ro.context = (void *)m->in.sess;
 	prc = MQTTAsync_sendMessage(m->paho, topic, &msg, &ro);
 	if (prc != MQTTASYNC_SUCCESS) {
@@ -428,10 +428,10 @@ bool mq_connected(const struct mq *m)
 void mq_get_stats(const struct mq *m, struct mq_stats *out)
 {
 	*out = m->st;
-	mq_lock();
+	mq__lock();
 	out->published = m->in.delivered;
 	out->dropped = m->in.dropped;
-	mq_unlock();
+	mq__unlock();
 }
 
 /* --- the clean stop ---------------------------------------------------------- */
@@ -445,12 +445,12 @@ static void say_offline(struct mq *m, int64_t deadline)
 	msg.payloadlen = (int)strlen(offline);
 	msg.qos = 1;
 	msg.retained = 1;
-	ro.onSuccess = mq_cb_stop_ok;
-	ro.onFailure = mq_cb_stop_fail;
+	ro.onSuccess = mq__cb_stop_ok;
+	ro.onFailure = mq__cb_stop_fail;
 	ro.context = (void *)m->id;
-	mq_stop_reset(m);
+	mq__stop_reset(m);
 	if (MQTTAsync_sendMessage(m->paho, m->will_topic, &msg, &ro) == MQTTASYNC_SUCCESS)
-		mq_wait_stop(m, deadline);
+		mq__wait_stop(m, deadline);
 }
 
 static void disconnect(struct mq *m, int64_t deadline)
@@ -458,12 +458,12 @@ static void disconnect(struct mq *m, int64_t deadline)
 	MQTTAsync_disconnectOptions o = MQTTAsync_disconnectOptions_initializer;
 
 	o.timeout = (int)clk_remaining_ms(deadline);
-	o.onSuccess = mq_cb_stop_ok;
-	o.onFailure = mq_cb_stop_fail;
+	o.onSuccess = mq__cb_stop_ok;
+	o.onFailure = mq__cb_stop_fail;
 	o.context = (void *)m->id;
-	mq_stop_reset(m);
+	mq__stop_reset(m);
 	if (MQTTAsync_disconnect(m->paho, &o) == MQTTASYNC_SUCCESS)
-		mq_wait_stop(m, deadline);
+		mq__wait_stop(m, deadline);
 }
 
 void mq_free(struct mq *m)
@@ -484,9 +484,9 @@ void mq_free(struct mq *m)
 	if (was == MQ_CONNECTED)
 		LOG_INFO(MOD, "disconnected from %s", m->uri);
 	/* From here on no paho callback and no queued wake-up can reach m. */
-	mq_unregister(m);
+	mq__unregister(m);
 	if (m->paho)
 		MQTTAsync_destroy(&m->paho);
-	mq_inbox_clear(m);
+	mq__inbox_clear(m);
 	free_fields(m);
 }

@@ -8,7 +8,7 @@
  * running when MQTTAsync_destroy() is called, so it is never given a
  * pointer. Its contexts are numbers: a client id (message arrived,
  * connection lost) or a session id, new for every connect attempt (connect,
- * send and subscribe completions). Each callback takes mq_lock, looks the
+ * send and subscribe completions). Each callback takes mq__lock, looks the
  * number up in the registry of live clients and, if found, copies what it
  * needs into the inbox and posts one wake-up (coalesced: at most one queued
  * per client). mq_free() unregisters under the same lock before it destroys
@@ -21,7 +21,7 @@
  * One process-wide mutex guards the registry and every inbox. It is held only
  * to copy a message or set a flag, and the loop never calls paho while it
  * holds it (paho may hold its own mutex while calling us). Lock order:
- * mq_lock, then the loop's post queue.
+ * mq__lock, then the loop's post queue.
  */
 #include "mq_int.h"
 
@@ -37,12 +37,12 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mq *registry; /* live clients, under lock */
 static uintptr_t next_id;   /* client and session ids, under lock; 0 is never used */
 
-void mq_lock(void)
+void mq__lock(void)
 {
 	pthread_mutex_lock(&lock);
 }
 
-void mq_unlock(void)
+void mq__unlock(void)
 {
 	pthread_mutex_unlock(&lock);
 }
@@ -54,29 +54,29 @@ static uintptr_t new_id(void)
 	return next_id;
 }
 
-void mq_register(struct mq *m)
+void mq__register(struct mq *m)
 {
-	mq_lock();
+	mq__lock();
 	m->id = new_id();
 	m->in.next = registry;
 	registry = m;
-	mq_unlock();
+	mq__unlock();
 }
 
-void mq_unregister(struct mq *m)
+void mq__unregister(struct mq *m)
 {
 	struct mq **pp;
 
-	mq_lock();
+	mq__lock();
 	for (pp = &registry; *pp; pp = &(*pp)->in.next)
 		if (*pp == m) {
 			*pp = m->in.next;
 			break;
 		}
-	mq_unlock();
+	mq__unlock();
 }
 
-uintptr_t mq_new_session(struct mq *m)
+uintptr_t mq__new_session(struct mq *m)
 {
 	m->in.sess = new_id();
 	m->in.done = 0;
@@ -109,14 +109,14 @@ static void on_post(struct ev_loop *l, void *ud)
 	struct mq *m;
 
 	(void)l;
-	mq_lock();
+	mq__lock();
 	m = by_id(ud);
 	if (m)
 		m->in.posted = false;
-	mq_unlock();
+	mq__unlock();
 	/* Only the loop thread frees a client, and this is the loop thread. */
 	if (m)
-		mq_drain(m);
+		mq__drain(m);
 }
 
 /* wake: have the loop drain @m; under lock. A full post queue is covered by the sweep timer. */
@@ -132,7 +132,7 @@ static void event(void *ctx, unsigned ev, int code, bool sess)
 {
 	struct mq *m;
 
-	mq_lock();
+	mq__lock();
 	m = sess ? by_sess(ctx) : by_id(ctx);
 	if (m) {
 		m->in.events |= ev;
@@ -140,17 +140,17 @@ static void event(void *ctx, unsigned ev, int code, bool sess)
 			m->in.fail_code = code;
 		wake(m);
 	}
-	mq_unlock();
+	mq__unlock();
 }
 
-int mq_cb_arrived(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
+int mq__cb_arrived(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
 {
 	size_t tlen = topic_len > 0 ? (size_t)topic_len : strlen(topic);
 	size_t plen = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
 	struct mq_msg *q;
 	struct mq *m;
 
-	mq_lock();
+	mq__lock();
 	m = by_id(ctx);
 	if (!m)
 		goto out;
@@ -176,30 +176,30 @@ int mq_cb_arrived(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
 	m->in.bytes += tlen + plen;
 	wake(m);
 out:
-	mq_unlock();
+	mq__unlock();
 	MQTTAsync_freeMessage(&msg);
 	MQTTAsync_free(topic);
 	return 1; /* taken: paho must not deliver it again */
 }
 
-void mq_cb_lost(void *ctx, char *cause)
+void mq__cb_lost(void *ctx, char *cause)
 {
 	(void)cause; /* paho passes NULL for most causes; the loop logs the fact */
 	event(ctx, MQ_EV_LOST, 0, false);
 }
 
-void mq_cb_connect_ok(void *ctx, MQTTAsync_successData *resp)
+void mq__cb_connect_ok(void *ctx, MQTTAsync_successData *resp)
 {
 	(void)resp;
 	event(ctx, MQ_EV_CONNECTED, 0, true);
 }
 
-void mq_cb_connect_fail(void *ctx, MQTTAsync_failureData *resp)
+void mq__cb_connect_fail(void *ctx, MQTTAsync_failureData *resp)
 {
 	event(ctx, MQ_EV_CONNECT_FAIL, resp ? resp->code : MQTTASYNC_FAILURE, true);
 }
 
-void mq_cb_sub_fail(void *ctx, MQTTAsync_failureData *resp)
+void mq__cb_sub_fail(void *ctx, MQTTAsync_failureData *resp)
 {
 	(void)resp;
 	event(ctx, MQ_EV_SUB_FAIL, 0, true);
@@ -209,7 +209,7 @@ static void send_done(void *ctx, bool ok)
 {
 	struct mq *m;
 
-	mq_lock();
+	mq__lock();
 	m = by_sess(ctx);
 	if (m) {
 		m->in.done++;
@@ -217,16 +217,16 @@ static void send_done(void *ctx, bool ok)
 			m->in.delivered++;
 		wake(m);
 	}
-	mq_unlock();
+	mq__unlock();
 }
 
-void mq_cb_send_ok(void *ctx, MQTTAsync_successData *resp)
+void mq__cb_send_ok(void *ctx, MQTTAsync_successData *resp)
 {
 	(void)resp;
 	send_done(ctx, true);
 }
 
-void mq_cb_send_fail(void *ctx, MQTTAsync_failureData *resp)
+void mq__cb_send_fail(void *ctx, MQTTAsync_failureData *resp)
 {
 	(void)resp;
 	send_done(ctx, false);
@@ -236,52 +236,52 @@ static void stop_done(void *ctx)
 {
 	struct mq *m;
 
-	mq_lock();
+	mq__lock();
 	m = by_id(ctx);
 	if (m)
 		m->in.stop_done = true;
-	mq_unlock();
+	mq__unlock();
 }
 
-void mq_cb_stop_ok(void *ctx, MQTTAsync_successData *resp)
+void mq__cb_stop_ok(void *ctx, MQTTAsync_successData *resp)
 {
 	(void)resp;
 	stop_done(ctx);
 }
 
-void mq_cb_stop_fail(void *ctx, MQTTAsync_failureData *resp)
+void mq__cb_stop_fail(void *ctx, MQTTAsync_failureData *resp)
 {
 	(void)resp;
 	stop_done(ctx);
 }
 
-void mq_stop_reset(struct mq *m)
+void mq__stop_reset(struct mq *m)
 {
-	mq_lock();
+	mq__lock();
 	m->in.stop_done = false;
-	mq_unlock();
+	mq__unlock();
 }
 
 /*
  * A short poll rather than a condition variable: this runs once, in
  * mq_free(), for at most PDB_MQ_STOP_MS.
  */
-void mq_wait_stop(struct mq *m, int64_t deadline_ms)
+void mq__wait_stop(struct mq *m, int64_t deadline_ms)
 {
 	const struct timespec step = {0, 10 * 1000 * 1000};
 	bool done;
 
 	for (;;) {
-		mq_lock();
+		mq__lock();
 		done = m->in.stop_done;
-		mq_unlock();
+		mq__unlock();
 		if (done || clk_now_ms() >= deadline_ms)
 			return;
 		nanosleep(&step, NULL);
 	}
 }
 
-void mq_inbox_clear(struct mq *m)
+void mq__inbox_clear(struct mq *m)
 {
 	while (m->in.n) {
 		mem_free(m->in.q[m->in.head]);

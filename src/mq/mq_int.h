@@ -5,7 +5,7 @@
  *
  * The struct is split by thread. The fields under "loop" are touched only on
  * the loop thread. The fields under "inbox" are written by paho's threads and
- * read by the loop, always under mq_lock (mq_inbox.c), which also guards the
+ * read by the loop, always under mq__lock (mq_inbox.c), which also guards the
  * registry of live clients. paho gets no pointer to a struct mq: every
  * context it holds is a number (a client id or a session id) that
  * mq_inbox.c looks up in the registry under the lock, so a callback that
@@ -68,7 +68,7 @@ struct mq {
 	struct mq_stats st; /* connects, refused, received are kept here */
 	struct mq_msg *cur; /* the message being delivered (freed if the callback frees us) */
 
-	/* inbox: under mq_lock */
+	/* inbox: under mq__lock */
 	struct mq_inbox {
 		struct mq *next;         /* registry list */
 		uintptr_t sess;          /* the session id the connect/sends of now carry */
@@ -88,47 +88,47 @@ struct mq {
 /* --- mq_url.c ------------------------------------------------------------- */
 
 /*
- * mq_url_parse: check @url (mqtt:// or tcp://, HOST[:PORT]) and write the
+ * mq__url_parse: check @url (mqtt:// or tcp://, HOST[:PORT]) and write the
  * URI paho gets ("tcp://HOST:PORT", localhost mapped to 127.0.0.1) into @uri
  * of @cap bytes. Returns PDB_OK or PDB_E_INVAL with the reason.
  */
-enum pdb_rc mq_url_parse(const char *url, char *uri, size_t cap, struct pdb_err *err);
+enum pdb_rc mq__url_parse(const char *url, char *uri, size_t cap, struct pdb_err *err);
 
 /* --- mq_inbox.c: registry, paho-thread callbacks, the lock --------------- */
 
-void mq_lock(void);
-void mq_unlock(void);
+void mq__lock(void);
+void mq__unlock(void);
 
-/* mq_register: give @m its id and make it findable by callbacks. */
-void mq_register(struct mq *m);
+/* mq__register: give @m its id and make it findable by callbacks. */
+void mq__register(struct mq *m);
 
-/* mq_unregister: after this, no callback reaches @m and no post is run for it. */
-void mq_unregister(struct mq *m);
+/* mq__unregister: after this, no callback reaches @m and no post is run for it. */
+void mq__unregister(struct mq *m);
 
-/* mq_new_session: a fresh session id for the next connect; zeroes done. Under the lock. */
-uintptr_t mq_new_session(struct mq *m);
+/* mq__new_session: a fresh session id for the next connect; zeroes done. Under the lock. */
+uintptr_t mq__new_session(struct mq *m);
 
 /* The callbacks handed to paho (their context is an id, see above). */
-int mq_cb_arrived(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg);
-void mq_cb_lost(void *ctx, char *cause);
-void mq_cb_connect_ok(void *ctx, MQTTAsync_successData *resp);
-void mq_cb_connect_fail(void *ctx, MQTTAsync_failureData *resp);
-void mq_cb_send_ok(void *ctx, MQTTAsync_successData *resp);
-void mq_cb_send_fail(void *ctx, MQTTAsync_failureData *resp);
-void mq_cb_sub_fail(void *ctx, MQTTAsync_failureData *resp);
-void mq_cb_stop_ok(void *ctx, MQTTAsync_successData *resp);
-void mq_cb_stop_fail(void *ctx, MQTTAsync_failureData *resp);
+int mq__cb_arrived(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg);
+void mq__cb_lost(void *ctx, char *cause);
+void mq__cb_connect_ok(void *ctx, MQTTAsync_successData *resp);
+void mq__cb_connect_fail(void *ctx, MQTTAsync_failureData *resp);
+void mq__cb_send_ok(void *ctx, MQTTAsync_successData *resp);
+void mq__cb_send_fail(void *ctx, MQTTAsync_failureData *resp);
+void mq__cb_sub_fail(void *ctx, MQTTAsync_failureData *resp);
+void mq__cb_stop_ok(void *ctx, MQTTAsync_successData *resp);
+void mq__cb_stop_fail(void *ctx, MQTTAsync_failureData *resp);
 
-/* mq_drain: runs on the loop for a wake-up or a sweep; defined in mq.c. */
-void mq_drain(struct mq *m);
+/* mq__drain: runs on the loop for a wake-up or a sweep; defined in mq.c. */
+void mq__drain(struct mq *m);
 
-/* mq_stop_reset: clear stop_done before the next step of mq_free. */
-void mq_stop_reset(struct mq *m);
+/* mq__stop_reset: clear stop_done before the next step of mq_free. */
+void mq__stop_reset(struct mq *m);
 
-/* mq_wait_stop: wait (loop thread, in mq_free) until stop_done or @deadline_ms passes. */
-void mq_wait_stop(struct mq *m, int64_t deadline_ms);
+/* mq__wait_stop: wait (loop thread, in mq_free) until stop_done or @deadline_ms passes. */
+void mq__wait_stop(struct mq *m, int64_t deadline_ms);
 
-/* mq_inbox_clear: free every queued message (mq_free, after unregistering). */
-void mq_inbox_clear(struct mq *m);
+/* mq__inbox_clear: free every queued message (mq_free, after unregistering). */
+void mq__inbox_clear(struct mq *m);
 
 #endif /* PDBRIDGE_MQ_INT_H */

@@ -50,7 +50,7 @@ static enum pdb_rc parse_port(const char *s, unsigned *port, struct pdb_err *err
 	return PDB_OK;
 }
 
-enum pdb_rc mq_url_parse(const char *url, char *uri, size_t cap, struct pdb_err *err)
+enum pdb_rc mq__url_parse(const char *url, char *uri, size_t cap, struct pdb_err *err)
 {
 	const char *host = NULL, *end, *rest;
 	bool bracketed;

@@ -175,8 +175,8 @@ static bool same_watch(const struct pd_watch *a, const struct pd_watch *b)
 }
 
 /* A checked, deep copy of @c. It holds the API token: caller frees with mem_free_secret(). */
-static enum pdb_rc cfg_new(const struct status_conf *c, struct status_cfg **out,
-                           struct pdb_err *err)
+static enum pdb_rc settings_new(const struct status_conf *c, struct status_cfg **out,
+                                struct pdb_err *err)
 {
 	const struct pd_watch *w;
 	struct status_cfg tmp, *d;
@@ -536,7 +536,7 @@ enum pdb_rc status_new(const struct status_conf *c, struct status **out, struct 
 		return pdb_err_set(err, PDB_E_NOMEM, "status: no memory");
 	buf_init(&s->out, PDB_MQ_MSG_MAX);
 	buf_init(&s->scratch, PDB_MQ_MSG_MAX);
-	rc = cfg_new(c, &s->cfg, err);
+	rc = settings_new(c, &s->cfg, err);
 	s->cur = rc ? NULL : mem_calloc(1, sizeof(*s->cur));
 	s->prev = s->cur ? mem_calloc(1, sizeof(*s->prev)) : NULL;
 	s->next = s->prev ? mem_calloc(1, sizeof(*s->next)) : NULL;
@@ -585,7 +585,7 @@ void status_start(struct status *s)
 enum pdb_rc status_reconfigure(struct status *s, const struct status_conf *c, struct pdb_err *err)
 {
 	struct status_cfg *d, *old = s->cfg;
-	enum pdb_rc rc = cfg_new(c, &d, err);
+	enum pdb_rc rc = settings_new(c, &d, err);
 
 	if (rc)
 		return rc;
