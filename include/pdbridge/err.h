@@ -22,6 +22,9 @@
 #define PDB_PRINTF(f, a)
 #endif
 
+/* PDB_N_OF: the number of elements of the array @a (an array, never a pointer). */
+#define PDB_N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
 enum pdb_rc {
 	PDB_OK = 0,             /* success */
 	PDB_E_NOMEM = 1,        /* allocation refused: out of memory or over the heap cap */

@@ -567,7 +567,7 @@ static const struct action actions[] = {
     {"schema-doc", 0, "", 0, NULL, act_schema_doc},
 };
 
-#define N_ACTIONS (sizeof(actions) / sizeof(actions[0]))
+#define N_ACTIONS (PDB_N_OF(actions))
 
 static void usage(FILE *out, const struct app_opt *opts, size_t n_opts)
 {
@@ -612,7 +612,7 @@ int app_cmd_config(int argc, char **argv)
 	    APP_PD_OPTS(&c.pd),
 	    {"help", APP_OPT_FLAG, &c.help, NULL, "this text"},
 	};
-	const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
+	const size_t n_opts = PDB_N_OF(opts);
 	const struct action *a = NULL;
 	const char *bad;
 	size_t i;

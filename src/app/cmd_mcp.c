@@ -162,7 +162,7 @@ static int run_server(int argc, char **argv, bool serve)
 	    APP_PD_OPTS(&o.pd),
 	    {"help", APP_OPT_FLAG, &o.help, NULL, "this text"},
 	};
-	const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
+	const size_t n_opts = PDB_N_OF(opts);
 	const char *name = serve ? "serve" : "mcp";
 	struct run r = {0};
 	struct pdb_err err;

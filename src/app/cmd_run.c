@@ -285,8 +285,7 @@ static struct board_conf board_conf_from(struct daemon *d, const struct cfg *c)
 static enum pdb_rc start_board(struct daemon *d, const struct cfg *c, struct pdb_err *err)
 {
 	struct board_conf bc = board_conf_from(d, c);
-	struct tr_pages_conf pc = {board_routes, sizeof(board_routes) / sizeof(board_routes[0]),
-	                           NULL};
+	struct tr_pages_conf pc = {board_routes, PDB_N_OF(board_routes), NULL};
 	char bound[PDB_CFG_PATH_MAX + 16], why[PDB_ERRMSG_MAX];
 	const char *token;
 	enum pdb_rc rc = cfg_secret(c, CFG_BOARD_TOKEN, &token, err);
@@ -456,7 +455,7 @@ int app_cmd_run(int argc, char **argv)
 	    APP_PD_OPTS(&pf),
 	    {"help", APP_OPT_FLAG, &help, NULL, "this text"},
 	};
-	const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
+	const size_t n_opts = PDB_N_OF(opts);
 	struct pdb_err err;
 	size_t n = 0;
 	int status = APP_EXIT_FAIL;

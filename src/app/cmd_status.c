@@ -262,7 +262,7 @@ int app_cmd_status(int argc, char **argv)
 	    APP_PD_OPTS(&pf),
 	    {"help", APP_OPT_FLAG, &help, NULL, "this text"},
 	};
-	const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
+	const size_t n_opts = PDB_N_OF(opts);
 	struct app_settings set = {0};
 	struct pd_client *client = NULL;
 	struct pd_watch watch = {0};

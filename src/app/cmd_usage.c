@@ -42,7 +42,7 @@
 
 /* The actions the audit trail names, counted per token; the last is the rest. */
 static const char *const actions[] = {"create", "update", "delete", "other"};
-#define N_ACTIONS (sizeof(actions) / sizeof(actions[0]))
+#define N_ACTIONS (PDB_N_OF(actions))
 
 /* One method and truncated token, and what was done with it. */
 struct audit_key {
@@ -400,7 +400,7 @@ int app_cmd_usage(int argc, char **argv)
 	    APP_PD_OPTS(&pf),
 	    {"help", APP_OPT_FLAG, &help, NULL, "this text"},
 	};
-	const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
+	const size_t n_opts = PDB_N_OF(opts);
 	struct pd_client *client = NULL;
 	const struct cfg *c;
 	struct me me = {0};

@@ -31,7 +31,7 @@ static const struct app_cmd commands[] = {
     {"version", "--version", "print the versions of pdbridge and its libraries", app_cmd_version},
 };
 
-#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define N_COMMANDS (PDB_N_OF(commands))
 
 static void usage(FILE *out)
 {

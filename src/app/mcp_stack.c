@@ -80,7 +80,7 @@ enum pdb_rc app_mcp_flags(const struct app_mcp_opts *o, struct cfg_flag *out, si
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+	for (i = 0; i < PDB_N_OF(rows); i++)
 		out[(*n)++] = rows[i];
 	/* A repeated --listen is one list value, as in the store. */
 	return app_list_flag(&o->listen, CFG_MCP_LISTEN, "--listen", listen, sizeof(listen), out, n,

@@ -122,7 +122,7 @@ void app_pd_flags_to_cfg(const struct app_pd_flags *f, struct cfg_flag *out, siz
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+	for (i = 0; i < PDB_N_OF(rows); i++)
 		out[(*n)++] = rows[i];
 }
 

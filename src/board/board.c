@@ -43,10 +43,10 @@ struct board {
 
 static enum pdb_rc check(const struct board_conf *c, size_t *theme, struct pdb_err *err)
 {
-	for (*theme = 0; *theme < sizeof(themes) / sizeof(themes[0]); (*theme)++)
+	for (*theme = 0; *theme < PDB_N_OF(themes); (*theme)++)
 		if (c->theme && !strcmp(c->theme, themes[*theme]))
 			break;
-	if (*theme == sizeof(themes) / sizeof(themes[0]))
+	if (*theme == PDB_N_OF(themes))
 		return pdb_err_set(err, PDB_E_INVAL, "board theme must be light or dark");
 	if (!c->send || c->interval_ms <= 0 || !c->stale_after)
 		return pdb_err_set(err, PDB_E_INVAL,

@@ -302,7 +302,7 @@ static enum pdb_rc migrate_1_2(struct cfg_doc *d)
 	enum pdb_rc rc = PDB_OK;
 	size_t i;
 
-	for (i = 0; !rc && i < sizeof(renames_1_2) / sizeof(renames_1_2[0]); i++)
+	for (i = 0; !rc && i < PDB_N_OF(renames_1_2); i++)
 		rc = rename_key(d, renames_1_2[i].from, renames_1_2[i].to);
 	e = find(d, "poll.interval_ms");
 	if (rc || !e)
@@ -338,10 +338,10 @@ static enum pdb_rc migrate(struct cfg_doc *d, uint16_t schema, struct pdb_err *e
 	uint16_t v;
 
 	for (v = schema; v < CFG_SCHEMA; v++) {
-		for (i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++)
+		for (i = 0; i < PDB_N_OF(migrations); i++)
 			if (migrations[i].from == v)
 				break;
-		if (i == sizeof(migrations) / sizeof(migrations[0]))
+		if (i == PDB_N_OF(migrations))
 			return pdb_err_set(err, PDB_E_CORRUPT, "no migration from schema %u", v);
 		if (migrations[i].run(d))
 			return pdb_err_set(err, PDB_E_NOMEM, "out of memory migrating schema %u",

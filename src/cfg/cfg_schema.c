@@ -287,7 +287,7 @@ static enum pdb_rc check_bool(const struct cfg_field *f, const char *s, size_t n
 	static const char *const no[] = {"false", "no", "off", "0"};
 	size_t i;
 
-	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+	for (i = 0; i < PDB_N_OF(yes); i++) {
 		if (strlen(yes[i]) == n && !strncmp(yes[i], s, n)) {
 			snprintf(canon, PDB_CFG_VALUE_MAX + 1, "true");
 			return PDB_OK;

@@ -187,7 +187,7 @@ enum pdb_rc cfg_seal_init(struct cfg_seal *s, const char *id_file, struct pdb_er
 			                   id_file);
 		return rc;
 	}
-	for (i = 0; rc == PDB_E_NOTFOUND && i < sizeof(sources) / sizeof(sources[0]); i++) {
+	for (i = 0; rc == PDB_E_NOTFOUND && i < PDB_N_OF(sources); i++) {
 		n = read_small(sources[i].path, text, sizeof(text));
 		if (n > 0)
 			rc = cfg__seal_from_text(s, sources[i].src, text, (size_t)n, err);

@@ -29,7 +29,7 @@ static size_t n_secrets;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
-#define N_LEVELS (sizeof(level_names) / sizeof(level_names[0]))
+#define N_LEVELS (PDB_N_OF(level_names))
 
 void log_set_level(enum log_level lvl)
 {

@@ -451,7 +451,7 @@ static unsigned cap_for(const char *method)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+	for (i = 0; i < PDB_N_OF(table); i++)
 		if (!strcmp(table[i].method, method))
 			return table[i].cap;
 	return 0;

@@ -35,7 +35,7 @@ enum pdb_rc mcp__log_level_parse(const char *name, enum mcp_log_level *out)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+	for (i = 0; i < PDB_N_OF(level_names); i++) {
 		if (!strcmp(name, level_names[i])) {
 			*out = (enum mcp_log_level)i;
 			return PDB_OK;
@@ -46,8 +46,7 @@ enum pdb_rc mcp__log_level_parse(const char *name, enum mcp_log_level *out)
 
 const char *mcp__log_level_name(enum mcp_log_level lvl)
 {
-	return (unsigned)lvl < sizeof(level_names) / sizeof(level_names[0]) ? level_names[lvl]
-	                                                                    : "info";
+	return (unsigned)lvl < PDB_N_OF(level_names) ? level_names[lvl] : "info";
 }
 
 static enum pdb_rc oom(struct mcp_req *r)

@@ -29,7 +29,7 @@ const struct mcp_version mcp__versions[] = {
     {"2025-06-18", MCP_F_ANNOTATIONS | MCP_F_COMPLETIONS | MCP_F_STRUCTURED | MCP_F_ELICITATION},
     {"2025-11-25", MCP_F_ANNOTATIONS | MCP_F_COMPLETIONS | MCP_F_STRUCTURED | MCP_F_ELICITATION},
 };
-const size_t mcp__n_versions = sizeof(mcp__versions) / sizeof(mcp__versions[0]);
+const size_t mcp__n_versions = PDB_N_OF(mcp__versions);
 
 static int version_index(const char *v)
 {
@@ -490,7 +490,7 @@ static void serve_request(struct mcp_req *r)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
+	for (i = 0; i < PDB_N_OF(requests); i++) {
 		if (strcmp(requests[i].name, r->m->method))
 			continue;
 		/* A capability we did not declare is an unknown method (spec: -32601). */

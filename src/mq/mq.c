@@ -208,7 +208,7 @@ static const char *connect_reason(int code)
 	    "not authorized",
 	};
 
-	if (code > 0 && code < (int)(sizeof(connack) / sizeof(connack[0])))
+	if (code > 0 && code < (int)(PDB_N_OF(connack)))
 		return connack[code];
 	if (code == MQTTASYNC_FAILURE)
 		return "no connection (TCP connect, name or CONNACK timeout)";

@@ -63,7 +63,7 @@ enum pdb_rc mq__url_parse(const char *url, char *uri, size_t cap, struct pdb_err
 	if (strlen(url) > PDB_MQ_NAME_MAX)
 		return pdb_err_set(err, PDB_E_INVAL, "MQTT URL longer than %d bytes",
 		                   PDB_MQ_NAME_MAX);
-	for (i = 0; i < sizeof(refused_schemes) / sizeof(refused_schemes[0]); i++)
+	for (i = 0; i < PDB_N_OF(refused_schemes); i++)
 		if (!strncasecmp(url, refused_schemes[i], strlen(refused_schemes[i])))
 			return pdb_err_set(
 			    err, PDB_E_INVAL,
@@ -71,7 +71,7 @@ enum pdb_rc mq__url_parse(const char *url, char *uri, size_t cap, struct pdb_err
 			    "for MQTT; use mqtt:// to a local broker that bridges to the remote "
 			    "one (docs/mqtt.md, 'TLS to a remote broker')",
 			    (int)strlen(refused_schemes[i]), refused_schemes[i]);
-	for (i = 0; i < sizeof(plain_schemes) / sizeof(plain_schemes[0]); i++)
+	for (i = 0; i < PDB_N_OF(plain_schemes); i++)
 		if (!strncasecmp(url, plain_schemes[i], strlen(plain_schemes[i])))
 			host = url + strlen(plain_schemes[i]);
 	if (!host)

@@ -399,7 +399,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	size_t len = size * n, i, nl;
 	long s;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (i = 0; i < PDB_N_OF(names); i++) {
 		nl = strlen(names[i]);
 		if (len <= nl || strncasecmp(p, names[i], nl))
 			continue;
@@ -479,7 +479,7 @@ static bool tls_failure(CURLcode cc)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(tls) / sizeof(tls[0]); i++)
+	for (i = 0; i < PDB_N_OF(tls); i++)
 		if (cc == tls[i])
 			return true;
 	return false;

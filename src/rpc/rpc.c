@@ -50,7 +50,7 @@ int rpc_code_of(enum pdb_rc rc)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(code_table) / sizeof(code_table[0]); i++)
+	for (i = 0; i < PDB_N_OF(code_table); i++)
 		if (code_table[i].rc == rc)
 			return code_table[i].code;
 	return RPC_INTERNAL_ERROR;
@@ -60,7 +60,7 @@ const char *rpc_code_message(int code)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(code_names) / sizeof(code_names[0]); i++)
+	for (i = 0; i < PDB_N_OF(code_names); i++)
 		if (code_names[i].code == code)
 			return code_names[i].text;
 	return "Error";

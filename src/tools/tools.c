@@ -32,7 +32,7 @@ size_t tool_catalog_size(size_t *n_write)
 {
 	size_t a, i, n = 0, w = 0;
 
-	for (a = 0; a < N_OF(areas); a++) {
+	for (a = 0; a < PDB_N_OF(areas); a++) {
 		for (i = 0; i < areas[a]->n; i++)
 			w += (areas[a]->rows[i].flags & TD_WRITE) != 0;
 		n += areas[a]->n;
@@ -116,7 +116,7 @@ static enum pdb_rc check_patterns(const struct patterns *p, const char *flag, st
 
 	for (i = 0; i < p->n; i++) {
 		hit = false;
-		for (a = 0; a < N_OF(areas) && !hit; a++)
+		for (a = 0; a < PDB_N_OF(areas) && !hit; a++)
 			for (r = 0; r < areas[a]->n && !hit; r++)
 				hit = tool__glob(p->v[i], areas[a]->rows[r].name);
 		if (!hit)
@@ -135,7 +135,7 @@ enum pdb_rc tool__client_get(struct tool_catalog *cat, struct pd_client **c, str
 	pthread_mutex_lock(&cat->mu);
 	if (cat->n_idle) {
 		*c = cat->idle[--cat->n_idle];
-	} else if (cat->made < N_OF(cat->idle)) {
+	} else if (cat->made < PDB_N_OF(cat->idle)) {
 		rc = pd_client_new(cat->conf.pd, c, err);
 		if (!rc)
 			cat->made++;
@@ -297,7 +297,7 @@ static enum pdb_rc add_rows(struct tool_catalog *cat, bool write, const struct p
 	const struct tool_def *d;
 	size_t a, r;
 
-	for (a = 0; a < N_OF(areas); a++) {
+	for (a = 0; a < PDB_N_OF(areas); a++) {
 		for (r = 0; r < areas[a]->n; r++) {
 			d = &areas[a]->rows[r];
 			if (((d->flags & TD_WRITE) != 0) == write &&

@@ -77,4 +77,4 @@ static const struct tool_def rows[] = {
 };
 /* clang-format on */
 
-const struct tool_area tool__analytics = {rows, N_OF(rows)};
+const struct tool_area tool__analytics = {rows, PDB_N_OF(rows)};

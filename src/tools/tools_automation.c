@@ -131,4 +131,4 @@ static const struct tool_def rows[] = {
 };
 /* clang-format on */
 
-const struct tool_area tool__automation = {rows, N_OF(rows)};
+const struct tool_area tool__automation = {rows, PDB_N_OF(rows)};

@@ -368,4 +368,4 @@ static const struct tool_def rows[] = {
 };
 /* clang-format on */
 
-const struct tool_area tool__events = {rows, N_OF(rows)};
+const struct tool_area tool__events = {rows, PDB_N_OF(rows)};

@@ -245,7 +245,7 @@ static enum pdb_rc manage_incidents(struct tool_ctx *x)
 	enum pdb_rc rc = PDB_OK;
 	size_t i;
 
-	for (i = 0; i < N_OF(fields) && !rc; i++) {
+	for (i = 0; i < PDB_N_OF(fields) && !rc; i++) {
 		v = tool__arg(x, fields[i]);
 		if (!v)
 			continue;
@@ -370,4 +370,4 @@ static const struct tool_def rows[] = {
 };
 /* clang-format on */
 
-const struct tool_area tool__incidents = {rows, N_OF(rows)};
+const struct tool_area tool__incidents = {rows, PDB_N_OF(rows)};

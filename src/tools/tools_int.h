@@ -111,8 +111,6 @@ struct tool_def {
 	tool_fn fn;            /* custom handler, or NULL for the engine */
 };
 
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-
 /* The common parameter shapes. */
 #define P_ID(n)                                              \
 	{                                                    \
@@ -142,8 +140,8 @@ struct tool_def {
 	{                                                                                  \
 		.name = "offset", .type = TT_INT, .flags = TP_NULL | TP_OFFSET, .def = (d) \
 	}
-#define PROPS(a)  .props = (a), .n_props = N_OF(a)
-#define PARAMS(a) .params = (a), .n_params = N_OF(a)
+#define PROPS(a)  .props = (a), .n_props = PDB_N_OF(a)
+#define PARAMS(a) .params = (a), .n_params = PDB_N_OF(a)
 
 /* The rows of each area, in the official registration order (tools_<area>.c). */
 struct tool_area {

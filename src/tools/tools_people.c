@@ -310,4 +310,4 @@ static const struct tool_def rows[] = {
 };
 /* clang-format on */
 
-const struct tool_area tool__people = {rows, N_OF(rows)};
+const struct tool_area tool__people = {rows, PDB_N_OF(rows)};

@@ -484,7 +484,7 @@ enum pdb_rc tool__cache_new(struct tool_catalog *cat)
 	    "Incident briefing",
 	    "Brief me on one incident: what, impact, who, timeline, likely cause, next steps.",
 	    briefing_args,
-	    N_OF(briefing_args),
+	    PDB_N_OF(briefing_args),
 	    briefing,
 	    complete_incident,
 	    cat};

@@ -122,7 +122,7 @@ static bool blank_id(const char *s)
 
 	if (!s[strspn(s, " \t\r\n\"'`\\")])
 		return true;
-	for (i = 0; i < N_OF(words); i++)
+	for (i = 0; i < PDB_N_OF(words); i++)
 		if (!strcasecmp(s, words[i]))
 			return true;
 	return false;

@@ -200,7 +200,7 @@ static cJSON *summary_of(const cJSON *s, const char *kind)
 	cJSON *o = cJSON_CreateObject(), *v;
 	size_t i;
 
-	for (i = 0; o && i < N_OF(keys); i++) {
+	for (i = 0; o && i < PDB_N_OF(keys); i++) {
 		v = cJSON_GetObjectItemCaseSensitive(s, keys[i]);
 		if (v && !cJSON_AddItemToObject(o, keys[i], cJSON_Duplicate(v, true)))
 			goto fail;
@@ -340,7 +340,7 @@ static bool says_shift_based(const char *msg)
 	for (i = 0; msg[i] && i + 1 < sizeof(low); i++)
 		low[i] = (char)((msg[i] >= 'A' && msg[i] <= 'Z') ? msg[i] + 32 : msg[i]);
 	low[i] = '\0';
-	for (i = 0; i < N_OF(marks); i++)
+	for (i = 0; i < PDB_N_OF(marks); i++)
 		if (strstr(low, marks[i]))
 			return true;
 	return false;
@@ -410,7 +410,7 @@ static enum pdb_rc update_schedule(struct tool_ctx *x)
 		if (!rc && jsonx_get_obj(resp.json, "schedule", &old))
 			old = NULL;
 	}
-	for (i = 0; !rc && old && i < N_OF(keep); i++) {
+	for (i = 0; !rc && old && i < PDB_N_OF(keep); i++) {
 		v = cJSON_GetObjectItemCaseSensitive(old, keep[i]);
 		if (v && !cJSON_GetObjectItemCaseSensitive(sch, keep[i]) &&
 		    !cJSON_AddItemToObject(sch, keep[i], cJSON_Duplicate(v, true)))
@@ -614,4 +614,4 @@ static const struct tool_def rows[] = {
 };
 /* clang-format on */
 
-const struct tool_area tool__schedules = {rows, N_OF(rows)};
+const struct tool_area tool__schedules = {rows, PDB_N_OF(rows)};

@@ -83,4 +83,4 @@ static const struct tool_def rows[] = {
 };
 /* clang-format on */
 
-const struct tool_area tool__services = {rows, N_OF(rows)};
+const struct tool_area tool__services = {rows, PDB_N_OF(rows)};

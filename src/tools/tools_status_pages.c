@@ -148,4 +148,4 @@ static const struct tool_def rows[] = {
 };
 /* clang-format on */
 
-const struct tool_area tool__status_pages = {rows, N_OF(rows)};
+const struct tool_area tool__status_pages = {rows, PDB_N_OF(rows)};

@@ -343,7 +343,7 @@ static enum pdb_rc status_rc(unsigned status)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+	for (i = 0; i < PDB_N_OF(table); i++)
 		if (table[i].status == status)
 			return table[i].rc;
 	return PDB_E_DENIED; /* 400, 403, 404, 405, 406, 409, 415: an invalid request */
@@ -556,7 +556,7 @@ static enum method method_of(const char *m)
 	static const char *const names[] = {"POST", "GET", "DELETE"};
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < PDB_N_OF(names); i++)
 		if (!strcmp(m, names[i]))
 			return (enum method)i;
 	return M_OTHER;

@@ -95,7 +95,7 @@ enum pdb_rc tr__parse_url(const char *url, struct tr_addr *a, struct pdb_err *er
 	size_t i, n;
 
 	memset(a, 0, sizeof(*a));
-	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+	for (i = 0; i < PDB_N_OF(schemes); i++) {
 		n = strlen(schemes[i].prefix);
 		if (strncmp(url, schemes[i].prefix, n))
 			continue;

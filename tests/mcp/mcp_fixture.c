@@ -443,7 +443,7 @@ static enum pdb_rc complete_arg1(const char *arg, const char *value, struct mcp_
 	(void)ud;
 	if (strcmp(arg, "arg1"))
 		return PDB_OK;
-	for (i = 0; i < sizeof(words) / sizeof(words[0]) && !rc; i++)
+	for (i = 0; i < PDB_N_OF(words) && !rc; i++)
 		if (!strncmp(words[i], value, strlen(value)))
 			rc = mcp_out_value(o, words[i]);
 	return rc;
@@ -534,10 +534,10 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->listen[o->n_listen++] = argv[++i];
 			continue;
 		}
-		for (k = 0; k < sizeof(table) / sizeof(table[0]); k++)
+		for (k = 0; k < PDB_N_OF(table); k++)
 			if (!strcmp(argv[i], table[k].name))
 				break;
-		if (k == sizeof(table) / sizeof(table[0]))
+		if (k == PDB_N_OF(table))
 			return -1;
 		i++;
 		if (table[k].str) {
@@ -577,13 +577,13 @@ static int run(const struct opts *o)
 	    .version = "1.0.0",
 	    .title = "pdbridge MCP conformance fixture",
 	    .tools = tools,
-	    .n_tools = sizeof(tools) / sizeof(tools[0]),
+	    .n_tools = PDB_N_OF(tools),
 	    .resources = resources,
-	    .n_resources = sizeof(resources) / sizeof(resources[0]),
+	    .n_resources = PDB_N_OF(resources),
 	    .templates = templates,
 	    .n_templates = 1,
 	    .prompts = prompts,
-	    .n_prompts = sizeof(prompts) / sizeof(prompts[0]),
+	    .n_prompts = PDB_N_OF(prompts),
 	    .exec = exec_on_pool,
 	};
 	struct fixture f = {.update_ms = o->update_ms};

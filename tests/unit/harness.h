@@ -17,6 +17,8 @@
 #ifndef PDB_TEST_HARNESS_H
 #define PDB_TEST_HARNESS_H
 
+#include <pdbridge/err.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,10 +54,10 @@ void t_oom_disarm(void);
 /* t_oom_hit: after t_oom_disarm(), whether this run's armed part had an allocation fail. */
 bool t_oom_hit(void);
 
-#define T_MAIN(cases)                                                               \
-	int main(int argc, char **argv)                                             \
-	{                                                                           \
-		return t_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv); \
+#define T_MAIN(cases)                                              \
+	int main(int argc, char **argv)                            \
+	{                                                          \
+		return t_main(cases, PDB_N_OF(cases), argc, argv); \
 	}
 
 #define T_CHECK(cond)                                                          \

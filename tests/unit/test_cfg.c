@@ -35,7 +35,7 @@ static void rmtmp(void)
 	char p[128];
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (i = 0; i < PDB_N_OF(names); i++) {
 		snprintf(p, sizeof(p), "%s/%s", tmpdir, names[i]);
 		unlink(p);
 	}
@@ -171,7 +171,7 @@ static void environment_names_follow_the_rule(void)
 	char env[96];
 	size_t i;
 
-	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+	for (i = 0; i < PDB_N_OF(want); i++) {
 		cfg_env_name(want[i].k, env, sizeof(env));
 		T_EQ_STR(env, want[i].env);
 	}
@@ -252,11 +252,11 @@ static void booleans(void)
 	struct pdb_err err;
 	size_t i;
 
-	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+	for (i = 0; i < PDB_N_OF(yes); i++) {
 		T_EQ_INT(check(CFG_WRITE_TOOLS, yes[i], canon, &err), PDB_OK);
 		T_EQ_STR(canon, "true");
 	}
-	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+	for (i = 0; i < PDB_N_OF(no); i++) {
 		T_EQ_INT(check(CFG_MQTT_HA_DISCOVERY, no[i], canon, &err), PDB_OK);
 		T_EQ_STR(canon, "false");
 	}
@@ -409,7 +409,7 @@ static void payload_decode_refuses_malformed_entries(void)
 	struct pdb_err err;
 	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < PDB_N_OF(bad); i++) {
 		T_EQ_INT(
 		    cfg__payload_decode((const uint8_t *)bad[i].p, bad[i].n, CFG_SCHEMA, &d, &err),
 		    PDB_E_CORRUPT);
@@ -499,7 +499,7 @@ static void the_interval_migration_survives_any_number(void)
 	size_t i;
 	int n;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < PDB_N_OF(cases); i++) {
 		n = snprintf(payload, sizeof(payload), "poll.interval_ms=%s", cases[i].ms);
 		T_EQ_INT(cfg__payload_decode((const uint8_t *)payload, (size_t)n + 1, 1, &d, &err),
 		         PDB_OK);

@@ -994,7 +994,7 @@ static void mtd_store_survives_a_cut_at_every_step(void)
 			steps = chip.f.step;
 			T_CHECK(steps >= 2); /* erase, write */
 			for (at = 1; at <= steps; at++)
-				for (t = 0; t < sizeof(tears) / sizeof(tears[0]); t++) {
+				for (t = 0; t < PDB_N_OF(tears); t++) {
 					struct fault_plan p = {.crash_at = at, .tear = tears[t]};
 
 					T_CHECK(chip_start(st, &x, &slot_size));

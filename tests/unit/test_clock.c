@@ -38,7 +38,7 @@ static void rejects_malformed_times(void)
 	int64_t ms = 42;
 	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < PDB_N_OF(bad); i++)
 		T_EQ_INT(clk_parse_iso(bad[i], &ms), PDB_E_PARSE);
 	T_EQ_INT(ms, 42);
 }

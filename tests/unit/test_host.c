@@ -36,7 +36,7 @@ static void loopback_spellings_are_loopback(void)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+	for (i = 0; i < PDB_N_OF(yes); i++)
 		if (!is_lo(yes[i])) {
 			t_fail(__FILE__, __LINE__, "'%s' is loopback", yes[i]);
 			return;
@@ -72,7 +72,7 @@ static void look_alikes_are_not(void)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+	for (i = 0; i < PDB_N_OF(no); i++)
 		if (is_lo(no[i])) {
 			t_fail(__FILE__, __LINE__, "'%s' is not loopback", no[i]);
 			return;

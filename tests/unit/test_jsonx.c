@@ -136,7 +136,7 @@ static void invalid_utf8_is_refused(void)
 	struct pdb_err e;
 	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < PDB_N_OF(bad); i++)
 		T_EQ_INT(parse_rc(bad[i], strlen(bad[i]), &e), PDB_E_PARSE);
 	T_EQ_INT(parse_rc("\"\xE2\x82\xAC \xF0\x9F\x94\xA5\"", 10, &e), PDB_OK); /* euro, fire */
 }
@@ -157,7 +157,7 @@ static void syntax_errors_and_trailing_data(void)
 	struct pdb_err e;
 	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < PDB_N_OF(bad); i++)
 		T_EQ_INT(parse_rc(bad[i], strlen(bad[i]), &e), PDB_E_PARSE);
 	T_EQ_INT(parse_rc(" {\"a\":1} \r\n", 11, &e), PDB_OK);
 }
@@ -245,7 +245,7 @@ static const struct t_case cases[] = {
 static int run(int argc, char **argv)
 {
 	jsonx_init();
-	return t_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
+	return t_main(cases, PDB_N_OF(cases), argc, argv);
 }
 
 int main(int argc, char **argv)

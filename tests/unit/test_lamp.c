@@ -127,7 +127,7 @@ static void make_led(struct fx *f, const char *name, const char *triggers, const
 
 	snprintf(path, sizeof(path), "%s/%s", f->leds, name);
 	mkdir(path, 0755);
-	for (i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+	for (i = 0; i < PDB_N_OF(attrs); i++) {
 		snprintf(path, sizeof(path), "%s/%s/%s", f->leds, name, attrs[i]);
 		write_file(path, "0\n");
 	}

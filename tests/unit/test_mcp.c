@@ -380,7 +380,7 @@ static struct mcp_conf base_conf(void)
 	    .version = "1.2.3",
 	    .title = "Test Server",
 	    .tools = tools,
-	    .n_tools = sizeof(tools) / sizeof(tools[0]),
+	    .n_tools = PDB_N_OF(tools),
 	    .resources = resources,
 	    .n_resources = 2,
 	    .templates = templates,
@@ -630,7 +630,7 @@ static void bad_input_is_answered_not_fatal(void)
 
 	T_CHECK(fx_open(&f, &c));
 	T_CHECK(fx_init(&f, "2025-11-25", "{}"));
-	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+	for (i = 0; i < PDB_N_OF(texts); i++) {
 		r = fx_rpc(&f, "%s", texts[i]);
 		T_CHECK(r);
 		T_CHECK(f.res.bad_input);
@@ -805,7 +805,7 @@ static void pagination_follows_opaque_cursors(void)
 	} while (cursor[0] && pages < 10);
 	T_EQ_INT(pages, 2);
 	T_EQ_INT(seen, 2);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < PDB_N_OF(bad); i++) {
 		r = fx_rpc(&f,
 		           "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{"
 		           "\"cursor\":%s}}",
@@ -1677,5 +1677,5 @@ static const struct t_case cases[] = {
 int main(int argc, char **argv)
 {
 	jsonx_init();
-	return t_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
+	return t_main(cases, PDB_N_OF(cases), argc, argv);
 }

@@ -55,7 +55,7 @@ struct env {
 
 static bool env_open(struct env *e, const char *token)
 {
-	struct tr_pages_conf pc = {routes, sizeof(routes) / sizeof(routes[0]), NULL};
+	struct tr_pages_conf pc = {routes, PDB_N_OF(routes), NULL};
 	struct tr_conf tc = {0};
 	struct pdb_err err;
 	char bound[128];

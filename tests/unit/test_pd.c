@@ -51,7 +51,7 @@ static void absent_or_odd_values_are_not_counts(void)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < PDB_N_OF(cases); i++) {
 		struct pd_total t = total_of(cases[i].page, 1, true);
 
 		T_EQ_INT(t.value, -1);

@@ -129,7 +129,7 @@ static void invalid_messages_get_the_right_error(void)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < PDB_N_OF(cases); i++) {
 		struct rpc_msg m;
 		struct rpc_fault f;
 		struct cJSON *d = NULL;
@@ -343,5 +343,5 @@ static const struct t_case cases[] = {
 int main(int argc, char **argv)
 {
 	jsonx_init();
-	return t_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
+	return t_main(cases, PDB_N_OF(cases), argc, argv);
 }

@@ -488,10 +488,10 @@ static void t_ha_discovery(void)
 	T_EQ_STR(subs[4], "homeassistant/sensor/desk_local/+/config");
 	base_result(f.r, 0);
 	poll_ok(&f);
-	for (i = 0; i < sizeof(topics) / sizeof(topics[0]); i++) {
+	for (i = 0; i < PDB_N_OF(topics); i++) {
 		m = find(topics[i]);
 		T_CHECK(m && m->retain);
-		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		for (k = 0; k < PDB_N_OF(keys); k++)
 			if (!has(m, keys[k])) {
 				t_fail(__FILE__, __LINE__, "%s lacks %s", topics[i], keys[k]);
 				return;
@@ -585,7 +585,7 @@ static void t_ack_refusals(void)
 		                                  "5 6"};
 		size_t i;
 
-		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		for (i = 0; i < PDB_N_OF(bad); i++) {
 			ack(&f, bad[i]);
 			T_EQ_STR(ack_result(),
 			         "{\"ok\":false,\"seq\":null,\"acknowledged\":[],\"error\":\"bad "
@@ -983,7 +983,7 @@ static void t_leftover_discovery(void)
 	T_CHECK(fx_open(&f, false, NULL, true));
 	n_msgs = 0;
 	retained(&f, "homeassistant/sensor/desk_local/oncall_POLD/config");
-	for (i = 0; i < sizeof(not_leftovers) / sizeof(not_leftovers[0]); i++)
+	for (i = 0; i < PDB_N_OF(not_leftovers); i++)
 		retained(&f, not_leftovers[i]);
 	T_EQ_INT(n_msgs, 0);
 	base_result(f.r, 0);
@@ -996,7 +996,7 @@ static void t_leftover_discovery(void)
 	T_CHECK(cleared("homeassistant/sensor/desk_local/oncall_PNEW/config"));
 	n_msgs = 0;
 	retained(&f, "homeassistant/sensor/desk_local/oncall_EP1/config"); /* current */
-	for (i = 0; i < sizeof(not_leftovers) / sizeof(not_leftovers[0]); i++)
+	for (i = 0; i < PDB_N_OF(not_leftovers); i++)
 		retained(&f, not_leftovers[i]);
 	T_EQ_INT(n_msgs, 0);
 	fx_close(&f);

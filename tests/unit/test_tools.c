@@ -158,7 +158,7 @@ static void bad_arguments_say_what_to_fix(void)
 	cJSON *out;
 	size_t i;
 
-	for (i = 0; i < N_OF(bad); i++) {
+	for (i = 0; i < PDB_N_OF(bad); i++) {
 		T_CHECK(check("list_oncalls", bad[i].args, &out, &err) != PDB_OK);
 		T_CHECK(!out);
 		if (!strstr(err.msg, bad[i].want)) {

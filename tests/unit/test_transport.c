@@ -314,7 +314,7 @@ static void listen_urls_are_checked_before_binding(void)
 	size_t i;
 
 	T_CHECK(env_open(&e, NULL));
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < PDB_N_OF(bad); i++) {
 		if (tr_listen(e.tr, bad[i], bound, sizeof(bound), &err) != PDB_E_INVAL) {
 			t_fail(__FILE__, __LINE__, "%s was accepted", bad[i]);
 			break;
@@ -391,5 +391,5 @@ static const struct t_case cases[] = {
 int main(int argc, char **argv)
 {
 	jsonx_init();
-	return t_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
+	return t_main(cases, PDB_N_OF(cases), argc, argv);
 }
