@@ -433,7 +433,7 @@ static enum pdb_rc handoff(const cJSON *args, struct mcp_out *out, void *ud, str
 }
 
 static const struct mcp_prompt_arg briefing_args[] = {
-    {"incident_id", "the incident's ID or number", true},
+    {.name = "incident_id", .description = "the incident's ID or number", .required = true},
 };
 
 /* --- the rows --------------------------------------------------------------------------- */
@@ -452,51 +452,62 @@ enum pdb_rc tool__cache_new(struct tool_catalog *cat)
 	}
 	cat->cache = c;
 	cat->resources[RES_ONCALL] = (struct mcp_resource){
-	    URI_ONCALL,
-	    "oncall-now",
-	    "On call now",
-	    "Who is on call now for every escalation policy and level (cached; a read of stale "
-	    "content refreshes it).",
-	    MIME,
-	    read_resource,
-	    cat};
+	    .uri = URI_ONCALL,
+	    .name = "oncall-now",
+	    .title = "On call now",
+	    .description =
+	        "Who is on call now for every escalation policy and level (cached; a read of stale "
+	        "content refreshes it).",
+	    .mime_type = MIME,
+	    .read = read_resource,
+	    .ud = cat,
+	};
 	cat->resources[RES_INCIDENTS] = (struct mcp_resource){
-	    URI_INCIDENTS,
-	    "incidents-open",
-	    "Open incidents",
-	    "Triggered and acknowledged incidents, newest first, with counts (cached; a read of "
-	    "stale content refreshes it).",
-	    MIME,
-	    read_resource,
-	    cat};
+	    .uri = URI_INCIDENTS,
+	    .name = "incidents-open",
+	    .title = "Open incidents",
+	    .description = "Triggered and acknowledged incidents, newest first, with counts "
+	                   "(cached; a read of "
+	                   "stale content refreshes it).",
+	    .mime_type = MIME,
+	    .read = read_resource,
+	    .ud = cat,
+	};
 	cat->resources[TOOL_RESOURCES] = (struct mcp_resource){
-	    URI_USAGE,
-	    "usage",
-	    "PagerDuty usage",
-	    "The PagerDuty requests this pdbridge made since it started and in the last minute, "
-	    "per caller (each tool, the poller, acks), the 429s, and the ratelimit headers "
-	    "PagerDuty sent last.",
-	    MIME,
-	    read_usage,
-	    NULL};
+	    .uri = URI_USAGE,
+	    .name = "usage",
+	    .title = "PagerDuty usage",
+	    .description =
+	        "The PagerDuty requests this pdbridge made since it started and in the last "
+	        "minute, "
+	        "per caller (each tool, the poller, acks), the 429s, and the ratelimit headers "
+	        "PagerDuty sent last.",
+	    .mime_type = MIME,
+	    .read = read_usage,
+	    .ud = NULL,
+	};
 	cat->prompts[0] = (struct mcp_prompt){
-	    "incident_briefing",
-	    "Incident briefing",
-	    "Brief me on one incident: what, impact, who, timeline, likely cause, next steps.",
-	    briefing_args,
-	    PDB_N_OF(briefing_args),
-	    briefing,
-	    complete_incident,
-	    cat};
+	    .name = "incident_briefing",
+	    .title = "Incident briefing",
+	    .description =
+	        "Brief me on one incident: what, impact, who, timeline, likely cause, next steps.",
+	    .args = briefing_args,
+	    .n_args = PDB_N_OF(briefing_args),
+	    .get = briefing,
+	    .complete = complete_incident,
+	    .ud = cat,
+	};
 	cat->prompts[1] = (struct mcp_prompt){
-	    "oncall_handoff",
-	    "On-call handoff",
-	    "Write an on-call handoff note from who is on call and the open incidents.",
-	    NULL,
-	    0,
-	    handoff,
-	    NULL,
-	    cat};
+	    .name = "oncall_handoff",
+	    .title = "On-call handoff",
+	    .description =
+	        "Write an on-call handoff note from who is on call and the open incidents.",
+	    .args = NULL,
+	    .n_args = 0,
+	    .get = handoff,
+	    .complete = NULL,
+	    .ud = cat,
+	};
 	cat->n_resources = TOOL_RESOURCES + 1;
 	cat->n_prompts = TOOL_PROMPTS;
 	return PDB_OK;
