@@ -170,12 +170,6 @@ enum pdb_rc app_settings_once(const struct app_pd_flags *f, const struct cfg_fla
                               size_t n_extra, const struct cfg **out,
                               struct pdb_err *err) PDB_WARN_UNUSED;
 
-/**
- * app_pd_conf: app_settings_once() over @f alone, then
- * app_pd_conf_from(). Returns as those functions.
- */
-enum pdb_rc app_pd_conf(const struct app_pd_flags *f, struct pd_conf *conf,
-                        struct pdb_err *err) PDB_WARN_UNUSED;
 
 /* app_cmd_config: `pdbridge config ACTION ...`. */
 int app_cmd_config(int argc, char **argv);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * log.h - levelled logging to stderr or syslog, never stdout, with secrets
- * redacted.
+ * log.h - levelled logging to stderr, never stdout, with secrets redacted.
  *
  * stdout belongs to the MCP stdio transport, so nothing here ever writes to
  * it. Each line is formatted into a stack buffer of PDB_LOG_LINE_MAX bytes
@@ -10,6 +9,11 @@
  * interleave. Every registered secret (API token, passwords) is replaced by
  * "[redacted]" in the final text, whatever path it came in by, and control
  * characters are escaped so a hostile value cannot forge log lines.
+ *
+ * No syslog(3): under systemd, stderr already is the journal. When the sink
+ * is the journal's own stream (JOURNAL_STREAM names its device and inode),
+ * each line starts with the "<N>" priority prefix that the journal reads, so
+ * `journalctl -p warning -u pdbridge` shows exactly the warnings and errors.
  */
 #ifndef PDBRIDGE_LOG_H
 #define PDBRIDGE_LOG_H
@@ -30,9 +34,6 @@ enum log_level {
 /* log_set_level: lines above @lvl are dropped. Default: LOG_LVL_INFO. */
 void log_set_level(enum log_level lvl);
 
-/* log_get_level: the level in force. */
-enum log_level log_get_level(void);
-
 /**
  * log_parse_level: "error", "warn", "info" or "debug" into *@out.
  * Returns PDB_OK or PDB_E_INVAL.
@@ -47,9 +48,6 @@ const char *log_level_name(enum log_level lvl);
  * pipe or file. Passing 1 (stdout) is refused and leaves the sink unchanged.
  */
 void log_set_fd(int fd);
-
-/* log_use_syslog: send lines to syslog(3) (daemon facility) instead of the fd. */
-void log_use_syslog(bool on);
 
 /**
  * log_add_secret: redact @secret (copied, at most PDB_SECRET_MAX bytes) from

@@ -302,9 +302,6 @@ struct mcp_out *mcp_call_out(struct mcp_call *c);
  */
 enum pdb_rc mcp_call_structured(struct mcp_call *c, struct cJSON *obj) PDB_WARN_UNUSED;
 
-/* mcp_call_set_error: mark the result isError:true (with the content added so far). */
-void mcp_call_set_error(struct mcp_call *c);
-
 /* mcp_call_cancelled: the client cancelled the call or went away: stop early. */
 bool mcp_call_cancelled(struct mcp_call *c);
 

@@ -256,10 +256,3 @@ enum pdb_rc app_settings_once(const struct app_pd_flags *f, const struct cfg_fla
 	return rc;
 }
 
-enum pdb_rc app_pd_conf(const struct app_pd_flags *f, struct pd_conf *conf, struct pdb_err *err)
-{
-	const struct cfg *c;
-	enum pdb_rc rc = app_settings_once(f, NULL, 0, &c, err);
-
-	return rc ? rc : app_pd_conf_from(c, conf, err);
-}

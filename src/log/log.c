@@ -16,13 +16,14 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static atomic_int cur_level = LOG_LVL_INFO;
 static atomic_int sink_fd = 2;
-static atomic_bool to_syslog;
 static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
 static char secrets[PDB_LOG_SECRETS_MAX][PDB_SECRET_MAX + 1];
 static size_t n_secrets;
@@ -34,11 +35,6 @@ static const char *const level_names[] = {"error", "warn", "info", "debug"};
 void log_set_level(enum log_level lvl)
 {
 	atomic_store(&cur_level, (int)lvl);
-}
-
-enum log_level log_get_level(void)
-{
-	return (enum log_level)atomic_load(&cur_level);
 }
 
 enum pdb_rc log_parse_level(const char *name, enum log_level *out)
@@ -63,13 +59,6 @@ void log_set_fd(int fd)
 {
 	if (fd != 1 && fd >= 0)
 		atomic_store(&sink_fd, fd);
-}
-
-void log_use_syslog(bool on)
-{
-	if (on && !atomic_load(&to_syslog))
-		openlog("pdbridge", LOG_PID, LOG_DAEMON);
-	atomic_store(&to_syslog, on);
 }
 
 enum pdb_rc log_add_secret(const char *secret)
@@ -153,19 +142,30 @@ static void escape_controls(char *s)
 			*s = '?';
 }
 
+/* @fd is the journal's stream: JOURNAL_STREAM ("<device>:<inode>") names it. */
+static bool is_journal(int fd)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && !fstat(fd, &st) &&
+	       (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 static void emit(enum log_level lvl, char *line, size_t len)
 {
-	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+	/* syslog priorities: err, warning, info, debug */
+	static const char *const prio[] = {"<3>", "<4>", "<6>", "<7>"};
 	int fd = atomic_load(&sink_fd);
+	struct iovec v[2] = {{.iov_base = (void *)prio[lvl], .iov_len = 3},
+	                     {.iov_base = line, .iov_len = len + 1}};
+	bool journal = is_journal(fd);
 	ssize_t w;
 
-	if (atomic_load(&to_syslog)) {
-		syslog(prio[lvl], "%s", line);
-		return;
-	}
 	line[len] = '\n';
-	do {
-		w = write(fd, line, len + 1);
+	do { /* one writev(2): lines of different threads never interleave */
+		w = writev(fd, journal ? v : v + 1, journal ? 2 : 1);
 	} while (w < 0 && errno == EINTR);
 }
 

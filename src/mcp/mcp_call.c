@@ -344,11 +344,6 @@ enum pdb_rc mcp_call_structured(struct mcp_call *c, struct cJSON *obj)
 	return PDB_OK;
 }
 
-void mcp_call_set_error(struct mcp_call *c)
-{
-	c->is_error = true;
-}
-
 bool mcp_call_cancelled(struct mcp_call *c)
 {
 	bool yes;

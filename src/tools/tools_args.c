@@ -341,7 +341,3 @@ enum pdb_rc tool__check_args(const struct tool_def *def, const cJSON *args, cJSO
 	return PDB_OK;
 }
 
-const struct tool_param *tool__find_param(const struct tool_def *def, const char *name)
-{
-	return find(def->params, def->n_params, name);
-}

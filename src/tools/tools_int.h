@@ -258,9 +258,6 @@ const char *tool__output_schema(const struct tool_def *def);
 enum pdb_rc tool__check_args(const struct tool_def *def, const cJSON *args, cJSON **out,
                              struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* tool__find_param: the spec named @name among @def's parameters, or NULL. */
-const struct tool_param *tool__find_param(const struct tool_def *def, const char *name);
-
 /* --- running a row (tools_run.c) ---------------------------------------------------- */
 
 /* What a list fetch found. */

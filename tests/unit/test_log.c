@@ -6,6 +6,8 @@
 #include <pdbridge/log.h>
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define TOKEN "u+ZzSecretTok3n_-abc"
@@ -132,7 +134,41 @@ static void secret_table_is_bounded(void)
 	log_clear_secrets();
 }
 
+/*
+ * Under systemd the sink is the journal's stream (JOURNAL_STREAM names its
+ * device and inode): every line carries its syslog priority for the journal.
+ * Any other sink, even with the variable set, gets the plain line.
+ */
+static void journal_lines_carry_their_priority(void)
+{
+	char path[] = "/tmp/pdb-test-log-XXXXXX", text[512], js[64];
+	int fd = mkstemp(path);
+	struct stat st;
+	ssize_t n;
+
+	T_CHECK(fd >= 0);
+	unlink(path);
+	T_EQ_INT(fstat(fd, &st), 0);
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+	         (unsigned long long)st.st_ino);
+	T_EQ_INT(setenv("JOURNAL_STREAM", js, 1), 0);
+	log_set_fd(fd);
+	LOG_ERROR("pd", "e%d", 1);
+	LOG_WARN("pd", "w%d", 2);
+	LOG_INFO("pd", "i%d", 3);
+	log_set_fd(2);
+	n = pread(fd, text, sizeof(text) - 1, 0);
+	text[n > 0 ? n : 0] = '\0';
+	T_EQ_STR(text,
+	         "<3>pdbridge error pd: e1\n<4>pdbridge warn pd: w2\n<6>pdbridge info pd: i3\n");
+	capture(emit_levels); /* a pipe is not the journal's stream */
+	T_CHECK(strncmp(captured, "pdbridge error pd: e1\n", 22) == 0);
+	unsetenv("JOURNAL_STREAM");
+	close(fd);
+}
+
 static const struct t_case cases[] = {
+    {"journal_lines_carry_their_priority", journal_lines_carry_their_priority},
     {"levels_filter", levels_filter},
     {"parse_level_names", parse_level_names},
     {"secrets_are_redacted", secrets_are_redacted},
