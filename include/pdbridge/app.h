@@ -170,7 +170,6 @@ enum pdb_rc app_settings_once(const struct app_pd_flags *f, const struct cfg_fla
                               size_t n_extra, const struct cfg **out,
                               struct pdb_err *err) PDB_WARN_UNUSED;
 
-
 /* app_cmd_config: `pdbridge config ACTION ...`. */
 int app_cmd_config(int argc, char **argv);
 

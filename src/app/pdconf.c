@@ -255,4 +255,3 @@ enum pdb_rc app_settings_once(const struct app_pd_flags *f, const struct cfg_fla
 	*out = rc ? NULL : kept.cfg;
 	return rc;
 }
-

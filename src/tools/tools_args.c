@@ -340,4 +340,3 @@ enum pdb_rc tool__check_args(const struct tool_def *def, const cJSON *args, cJSO
 	*out = copy;
 	return PDB_OK;
 }
-
