@@ -247,8 +247,11 @@ class StdioClient:
         self.buf = b""
 
     def send(self, msg):
-        self.proc.stdin.write((json.dumps(msg) + "\n").encode())
-        self.proc.stdin.flush()
+        try:
+            self.proc.stdin.write((json.dumps(msg) + "\n").encode())
+            self.proc.stdin.flush()
+        except BrokenPipeError:  # what a client sees when the server is gone
+            raise AssertionError("the server exited: %s" % self.stderr()[-2000:]) from None
 
     def request(self, msg):
         self.send(msg)
@@ -274,7 +277,10 @@ class StdioClient:
         return self.err.read().decode(errors="replace")
 
     def close(self):
-        self.proc.stdin.close()
+        try:
+            self.proc.stdin.close()
+        except BrokenPipeError:  # it exited with our last line unread
+            pass
         try:
             self.proc.wait(30)
         except subprocess.TimeoutExpired:
