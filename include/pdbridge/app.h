@@ -63,6 +63,37 @@ enum pdb_rc app_parse_args(const struct app_opt *opts, size_t n, int argc, char 
 /* app_print_opts: one help line per option. */
 void app_print_opts(FILE *out, const struct app_opt *opts, size_t n);
 
+/* The event loop, the HTTPS client and the worker pool of a serving command (engine.c). */
+struct app_engine {
+	struct ev_loop *loop;
+	struct ev_pool *pool;
+	bool pd_inited;
+};
+
+/**
+ * app_engine_start: the loop (SIGINT and SIGTERM stop it, SIGHUP calls
+ * @on_hup with @ud; NULL: ignored), the HTTPS client, the workers. On error
+ * the two calls below still release what was made. Returns PDB_OK, PDB_E_IO
+ * or PDB_E_TLS.
+ */
+enum pdb_rc app_engine_start(struct app_engine *e, void (*on_hup)(struct ev_loop *, void *),
+                             void *ud, struct pdb_err *err) PDB_WARN_UNUSED;
+
+/* app_engine_join: let the workers finish their calls and join them. */
+void app_engine_join(struct app_engine *e);
+
+/* app_engine_free: after app_engine_join() and after freeing what used the pool. */
+void app_engine_free(struct app_engine *e);
+
+/**
+ * app_usage: the answer to --help (@help) or to bad options (@err): the
+ * error line "pdbridge @cmd: ..." unless @help, then the usage line and the
+ * options, on @out for help and on stderr for an error. Returns the exit
+ * status: APP_EXIT_OK for help, APP_EXIT_USAGE otherwise.
+ */
+int app_usage(FILE *out, const char *cmd, const struct app_opt *opts, size_t n, bool help,
+              const struct pdb_err *err);
+
 /* --- settings: flag > environment > flash > default (pdconf.c) ---------------- */
 
 /* The PagerDuty options every subcommand that talks to PagerDuty takes. */

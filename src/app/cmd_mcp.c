@@ -83,20 +83,16 @@ static enum pdb_rc http_url(const struct mcp_opts *o, char *url, size_t len, str
 
 /* Everything one server run owns, freed in reverse order. */
 struct run {
-	struct ev_loop *loop;
-	struct ev_pool *pool;
+	struct app_engine eng;
 	struct app_mcp mcp;
-	bool pd_inited;
 };
 
 static void run_free(struct run *r)
 {
 	app_mcp_close(&r->mcp);
-	ev_pool_free(r->pool); /* workers finish (every PagerDuty call has a deadline) */
+	app_engine_join(&r->eng);
 	app_mcp_free(&r->mcp);
-	if (r->pd_inited)
-		pd_global_cleanup();
-	ev_free(r->loop);
+	app_engine_free(&r->eng);
 }
 
 static enum pdb_rc start(struct run *r, const struct mcp_opts *o, bool serve, struct pdb_err *err)
@@ -128,14 +124,10 @@ static enum pdb_rc start(struct run *r, const struct mcp_opts *o, bool serve, st
 		LOG_WARN("mcp",
 		         "host=%s and port=%s have no effect when --transport stdio is used.",
 		         o->host ? o->host : "127.0.0.1", o->port ? o->port : "8000");
-	if (ev_new(&r->loop) || ev_signals(r->loop, NULL, NULL))
-		return pdb_err_set(err, PDB_E_IO, "cannot set up the event loop");
-	if (pd_global_init())
-		return pdb_err_set(err, PDB_E_TLS, "cannot initialise the HTTPS client");
-	r->pd_inited = true;
-	if (ev_pool_new(0, &r->pool))
-		return pdb_err_set(err, PDB_E_IO, "cannot start the worker threads");
-	rc = app_mcp_start(&r->mcp, r->loop, r->pool, c, &m, err);
+	rc = app_engine_start(&r->eng, NULL, NULL, err);
+	if (rc)
+		return rc;
+	rc = app_mcp_start(&r->mcp, r->eng.loop, r->eng.pool, c, &m, err);
 	if (!rc && !stdio && !m.n_listen) {
 		rc = http_url(o, url, sizeof(url), err);
 		if (!rc)
@@ -169,17 +161,11 @@ static int run_server(int argc, char **argv, bool serve)
 	int status = APP_EXIT_FAIL;
 
 	pdb_err_clear(&err);
-	if (app_parse_opts(opts, n_opts, argc, argv, &err) || o.help) {
-		if (!o.help)
-			fprintf(stderr, "pdbridge %s: %s\n", name, pdb_err_text(&err));
-		/* Help goes to stderr too: stdout is the protocol's. */
-		fprintf(stderr, "usage: pdbridge %s [options]\n", name);
-		app_print_opts(stderr, opts, n_opts);
-		return o.help ? APP_EXIT_OK : APP_EXIT_USAGE;
-	}
+	if (app_parse_opts(opts, n_opts, argc, argv, &err) || o.help) /* stdout is the protocol's */
+		return app_usage(stderr, name, opts, n_opts, o.help, &err);
 	if (start(&r, &o, serve, &err))
 		goto out;
-	ev_run(r.loop);
+	ev_run(r.eng.loop);
 	status = APP_EXIT_OK;
 out:
 	if (status != APP_EXIT_OK)

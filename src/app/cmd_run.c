@@ -51,9 +51,7 @@ struct daemon {
 	const struct cfg_flag *flags; /* every flag layer, for start and each reload */
 	size_t n_flags;
 	size_t n_own_flags; /* those before the PagerDuty ones */
-	struct ev_loop *loop;
-	struct ev_pool *pool;
-	bool pd_inited;
+	struct app_engine eng;
 	struct app_mcp mcp;
 	struct status *st;
 	struct app_stats stats; /* the retained <base>/stats topic */
@@ -138,8 +136,8 @@ static enum pdb_rc status_conf_from(struct daemon *d, const struct cfg *c, struc
 		return rc;
 	names_from(d, c);
 	*sc = (struct status_conf){
-	    .loop = d->loop,
-	    .pool = d->pool,
+	    .loop = d->eng.loop,
+	    .pool = d->eng.pool,
 	    .pd = pd,
 	    .interval_ms = cfg_int(c, CFG_POLL_INTERVAL) * 1000,
 	    .stale_after = (unsigned)cfg_int(c, CFG_POLL_STALE_AFTER),
@@ -187,7 +185,7 @@ static void on_message(const char *topic, const char *payload, size_t len, void 
 static enum pdb_rc start_mqtt(struct daemon *d, const struct cfg *c, struct pdb_err *err)
 {
 	char key[sizeof(d->mq_key)];
-	struct mq_conf mc = {.loop = d->loop,
+	struct mq_conf mc = {.loop = d->eng.loop,
 	                     .url = cfg_str(c, CFG_MQTT_URL),
 	                     .username = cfg_str(c, CFG_MQTT_USERNAME),
 	                     .client_id = d->client_id,
@@ -252,7 +250,7 @@ static enum pdb_rc start_status(struct daemon *d, const struct cfg *c, struct pd
 		rc = start_mqtt(d, c, err);
 	if (!rc) {
 		status_start(d->st);
-		app_stats_start(&d->stats, d->loop, d->base, publish, d);
+		app_stats_start(&d->stats, d->eng.loop, d->base, publish, d);
 	}
 	return rc;
 }
@@ -293,7 +291,8 @@ static enum pdb_rc start_board(struct daemon *d, const struct cfg *c, struct pdb
 	if (!rc)
 		rc = board_new(&bc, &d->board, err);
 	if (!rc)
-		rc = tr_new(&(struct tr_conf){.loop = d->loop, .token = token}, &d->board_tr, err);
+		rc = tr_new(&(struct tr_conf){.loop = d->eng.loop, .token = token}, &d->board_tr,
+		            err);
 	pc.ud = d->board;
 	if (!rc)
 		rc = tr_listen_pages(d->board_tr, cfg_str(c, CFG_BOARD_LISTEN), &pc, &d->pages,
@@ -337,7 +336,7 @@ static void on_hup(struct ev_loop *l, void *ud)
 		rc = board_reconfigure(d->board, &bc, &err);
 	}
 	if (!rc)
-		rc = app_lamps_apply(&d->lamps, d->loop, d->set.cfg, &err);
+		rc = app_lamps_apply(&d->lamps, d->eng.loop, d->set.cfg, &err);
 	if (!rc && !d->st && wants_status(d, d->set.cfg))
 		rc = start_status(d, d->set.cfg, &err);
 	else if (!rc && d->mq && !*url)
@@ -385,15 +384,11 @@ static enum pdb_rc start(struct daemon *d, const struct app_mcp_opts *mo,
 		    "nothing to run: set mqtt.url (status to MQTT), board.listen (the "
 		    "board page), lamp.* (lamps on the board) or mcp.listen (MCP for agents), "
 		    "e.g. pdbridge config set mqtt.url mqtt://127.0.0.1:1883");
-	if (ev_new(&d->loop) || ev_signals(d->loop, on_hup, d))
-		return pdb_err_set(err, PDB_E_IO, "cannot set up the event loop");
-	if (pd_global_init())
-		return pdb_err_set(err, PDB_E_TLS, "cannot initialise the HTTPS client");
-	d->pd_inited = true;
-	if (ev_pool_new(0, &d->pool))
-		return pdb_err_set(err, PDB_E_IO, "cannot start the worker threads");
+	rc = app_engine_start(&d->eng, on_hup, d, err);
+	if (rc)
+		return rc;
 	if (ms.n_listen) {
-		rc = app_mcp_start(&d->mcp, d->loop, d->pool, mcp_cfg, &ms, err);
+		rc = app_mcp_start(&d->mcp, d->eng.loop, d->eng.pool, mcp_cfg, &ms, err);
 		if (rc)
 			return rc;
 		LOG_INFO("run", "serving MCP (%s)",
@@ -406,7 +401,7 @@ static enum pdb_rc start(struct daemon *d, const struct app_mcp_opts *mo,
 		if (rc)
 			return rc;
 	}
-	rc = app_lamps_apply(&d->lamps, d->loop, c, err);
+	rc = app_lamps_apply(&d->lamps, d->eng.loop, c, err);
 	if (rc)
 		return rc;
 	if (!*cfg_str(c, CFG_MQTT_URL))
@@ -425,13 +420,11 @@ static void stop(struct daemon *d)
 	app_lamps_free(&d->lamps);
 	mq_free(d->mq); /* "offline", before waiting for the pool */
 	d->mq = NULL;
-	ev_pool_free(d->pool); /* every PagerDuty call has a deadline */
+	app_engine_join(&d->eng);
 	status_free(d->st);
 	board_free(d->board);
 	app_mcp_free(&d->mcp);
-	if (d->pd_inited)
-		pd_global_cleanup();
-	ev_free(d->loop);
+	app_engine_free(&d->eng);
 	app_settings_free(&d->set);
 	mem_wipe(d->mq_key, sizeof(d->mq_key));
 }
@@ -461,13 +454,8 @@ int app_cmd_run(int argc, char **argv)
 	int status = APP_EXIT_FAIL;
 
 	pdb_err_clear(&err);
-	if (app_parse_opts(opts, n_opts, argc, argv, &err) || help) {
-		if (!help)
-			fprintf(stderr, "pdbridge run: %s\n", pdb_err_text(&err));
-		fprintf(help ? stdout : stderr, "usage: pdbridge run [options]\n");
-		app_print_opts(help ? stdout : stderr, opts, n_opts);
-		return help ? APP_EXIT_OK : APP_EXIT_USAGE;
-	}
+	if (app_parse_opts(opts, n_opts, argc, argv, &err) || help)
+		return app_usage(stdout, "run", opts, n_opts, help, &err);
 	flags[n++] = (struct cfg_flag){CFG_MQTT_URL, mqtt_url, "--mqtt-url"};
 	flags[n++] = (struct cfg_flag){CFG_MQTT_NODE_ID, node_id, "--node-id"};
 	flags[n++] = (struct cfg_flag){CFG_POLL_INTERVAL, interval, "--poll-interval"};
@@ -480,7 +468,7 @@ int app_cmd_run(int argc, char **argv)
 	d.n_flags = n;
 	if (start(&d, &mo, &pf, &err))
 		goto out;
-	ev_run(d.loop);
+	ev_run(d.eng.loop);
 	status = APP_EXIT_OK;
 	LOG_INFO("run", "stopping");
 out:

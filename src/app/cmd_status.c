@@ -271,13 +271,8 @@ int app_cmd_status(int argc, char **argv)
 	int status = APP_EXIT_FAIL;
 
 	pdb_err_clear(&err);
-	if (app_parse_opts(opts, n_opts, argc, argv, &err) || help) {
-		if (!help)
-			fprintf(stderr, "pdbridge status: %s\n", pdb_err_text(&err));
-		fprintf(help ? stdout : stderr, "usage: pdbridge status [options]\n");
-		app_print_opts(help ? stdout : stderr, opts, n_opts);
-		return help ? APP_EXIT_OK : APP_EXIT_USAGE;
-	}
+	if (app_parse_opts(opts, n_opts, argc, argv, &err) || help)
+		return app_usage(stdout, "status", opts, n_opts, help, &err);
 	if (pd_global_init()) {
 		pdb_err_set(&err, PDB_E_TLS, "cannot initialise the HTTPS client");
 		goto out;

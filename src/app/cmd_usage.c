@@ -417,13 +417,8 @@ int app_cmd_usage(int argc, char **argv)
 		if (end == days_arg || *end || days < 1 || days > DAYS_MAX)
 			pdb_err_set(&err, PDB_E_RANGE, "--days must be 1 to %d", DAYS_MAX);
 	}
-	if (err.rc || help) {
-		if (!help)
-			fprintf(stderr, "pdbridge usage: %s\n", pdb_err_text(&err));
-		fprintf(help ? stdout : stderr, "usage: pdbridge usage [options]\n");
-		app_print_opts(help ? stdout : stderr, opts, n_opts);
-		return help ? APP_EXIT_OK : APP_EXIT_USAGE;
-	}
+	if (err.rc || help)
+		return app_usage(stdout, "usage", opts, n_opts, help, &err);
 	if (pd_global_init()) {
 		pdb_err_set(&err, PDB_E_TLS, "cannot initialise the HTTPS client");
 		goto out;

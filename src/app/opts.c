@@ -106,6 +106,18 @@ enum pdb_rc app_parse_args(const struct app_opt *opts, size_t n, int argc, char 
 	return PDB_OK;
 }
 
+int app_usage(FILE *out, const char *cmd, const struct app_opt *opts, size_t n, bool help,
+              const struct pdb_err *err)
+{
+	if (!help) {
+		fprintf(stderr, "pdbridge %s: %s\n", cmd, pdb_err_text(err));
+		out = stderr;
+	}
+	fprintf(out, "usage: pdbridge %s [options]\n", cmd);
+	app_print_opts(out, opts, n);
+	return help ? APP_EXIT_OK : APP_EXIT_USAGE;
+}
+
 void app_print_opts(FILE *out, const struct app_opt *opts, size_t n)
 {
 	char left[64];
