@@ -20,6 +20,8 @@ packages=(
   valgrind clang libclang-rt-14-dev
   # benchmarks: peak RSS (/usr/bin/time) and the curl command line to compare with
   time curl
+  # packaging tests: a Debian root to install into, lintian, and an OCI image reader
+  debootstrap lintian skopeo
   "$@"
 )
 
