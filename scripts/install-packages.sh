@@ -22,6 +22,8 @@ packages=(
   time curl
   # the board page's tests: a real browser (headless) and a font to draw it with
   chromium fonts-dejavu-core
+  # packaging tests: a Debian root to install into, lintian, and an OCI image reader
+  debootstrap lintian skopeo
   "$@"
 )
 

@@ -138,8 +138,11 @@ const char *app_store_spec(const char *flag);
  * app_settings_open: open the store named by @config_flag (app_store_spec),
  * load its newest valid record and derive the device key (from
  * $PDBRIDGE_DEVICE_ID_FILE when set). @editing: a store with no valid slot
- * is reported as a warning and edited from empty, instead of failing.
- * Returns PDB_OK or the error of cfg_store_load() / cfg_seal_init().
+ * is reported as a warning and edited from empty, instead of failing. When
+ * not editing, the board's store (neither --config nor $PDBRIDGE_CONFIG
+ * named it) that the caller may not read is skipped with one warning, as if
+ * nothing were stored. Returns PDB_OK or the error of cfg_store_load() /
+ * cfg_seal_init().
  */
 enum pdb_rc app_settings_open(struct app_settings *s, const char *config_flag, bool editing,
                               struct pdb_err *err) PDB_WARN_UNUSED;

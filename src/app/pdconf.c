@@ -37,6 +37,14 @@ const char *app_store_spec(const char *flag)
 	return env && *env ? env : PDB_CONFIG_PATH;
 }
 
+/* Whether the caller chose the store (--config or PDBRIDGE_CONFIG) rather than the board. */
+static bool store_named(const char *flag)
+{
+	const char *env = getenv("PDBRIDGE_CONFIG");
+
+	return (flag && *flag) || (env && *env);
+}
+
 static const char *env_get(const char *name)
 {
 	return getenv(name);
@@ -57,6 +65,20 @@ enum pdb_rc app_settings_open(struct app_settings *s, const char *config_flag, b
 		rc = cfg_store_load(s->store, &s->doc, err);
 	if (rc == PDB_E_CORRUPT && editing) {
 		LOG_WARN("config", "%s; starting from an empty config", pdb_err_text(err));
+		pdb_err_clear(err);
+		rc = PDB_OK;
+	}
+	/*
+	 * The board's store belongs to the service user. Another user's MCP
+	 * client or shell, with everything it needs in flags and environment,
+	 * must not fail on it; a store the caller named stays an error.
+	 */
+	if (rc == PDB_E_DENIED && !editing && !store_named(config_flag)) {
+		LOG_WARN("config",
+		         "%s; skipping the board's config store (flags and environment "
+		         "still apply)",
+		         pdb_err_text(err));
+		cfg_doc_free(&s->doc);
 		pdb_err_clear(err);
 		rc = PDB_OK;
 	}

@@ -14,7 +14,9 @@
  *
  * A stale <slot>.tmp left by a cut is removed before the next write. A slot
  * file readable by group or others still loads, with a warning: it holds
- * secrets. Whenever a slot is written it is a new 0600 file.
+ * secrets. Whenever a slot is written it is a new 0600 file, owned by the
+ * owner of the directory when root writes it: the store has one owner, the
+ * service that reads it, whoever edits it (docs/packaging.md).
  */
 #include "cfg_int.h"
 
@@ -150,6 +152,10 @@ static enum pdb_rc file_write(struct cfg_store *s, int slot, const uint8_t *rec,
 	fd = io->open(io->ud, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return cfg__io_fail(err, errno, "create", tmp);
+	if (io->adopt(io->ud, fd, dir)) {
+		io->close(io->ud, fd);
+		return cfg__io_fail(err, errno, "chown", tmp);
+	}
 	if (write_all(io, fd, rec, len)) {
 		io->close(io->ud, fd);
 		return cfg__io_fail(err, errno, "write", tmp);

@@ -138,6 +138,8 @@ struct cfg__io {
 	int (*unlink)(void *ud, const char *path);
 	int (*mkdir)(void *ud, const char *path, mode_t mode);
 	int (*syncdir)(void *ud, const char *dir); /* open(dir), fsync, close */
+	/* chown the new file @fd to @dir's owner and group when the caller is root, else nothing */
+	int (*adopt)(void *ud, int fd, const char *dir);
 	int (*mtd_info)(void *ud, int fd, struct cfg__mtd_info *info);
 	int (*mtd_erase)(void *ud, int fd, uint32_t off, uint32_t len);
 	void *ud;

@@ -83,6 +83,24 @@ static int r_syncdir(void *ud, const char *dir)
 	return rc;
 }
 
+/*
+ * Root editing a store that belongs to a service user (`sudo pdbridge config
+ * set ...` against /var/lib/pdbridge, owned by pdbridge) must leave files that
+ * user can read: each new slot takes the owner of the directory it lands in.
+ * Anyone else can only write where they own the files already.
+ */
+static int r_adopt(void *ud, int fd, const char *dir)
+{
+	struct stat st;
+
+	(void)ud;
+	if (geteuid() != 0)
+		return 0;
+	if (stat(dir, &st))
+		return -1;
+	return fchown(fd, st.st_uid, st.st_gid);
+}
+
 static int r_mtd_info(void *ud, int fd, struct cfg__mtd_info *info)
 {
 	struct mtd_info_user mi;
@@ -116,6 +134,7 @@ static const struct cfg__io real = {
     .unlink = r_unlink,
     .mkdir = r_mkdir,
     .syncdir = r_syncdir,
+    .adopt = r_adopt,
     .mtd_info = r_mtd_info,
     .mtd_erase = r_mtd_erase,
     .ud = NULL,
