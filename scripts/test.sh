@@ -127,12 +127,12 @@ step mcp-inspector --limit 600 tests/inspector/run.sh "$top/build"
 # Debian 12 root, the ARM packages under qemu-user, lintian, the container image run from a
 # chroot against the simulator, and a second release from nothing giving the same bytes.
 version=$(sed -n 's/^project(pdbridge VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
-step release timeout 1800 scripts/release.sh
-step install-deb timeout 900 tests/install/install.sh "dist/pdbridge_${version}_amd64.deb"
-step arm-packages timeout 600 tests/install/arm.sh dist
-step lintian timeout 600 tests/install/lintian.sh dist
-step image timeout 300 python3 -m unittest discover -v -s tests/install -p "test_*.py"
-step reproducible timeout 1800 tests/install/repro.sh dist/SHA256SUMS
+step release --limit 1800 scripts/release.sh
+step install-deb --limit 900 tests/install/install.sh "dist/pdbridge_${version}_amd64.deb"
+step arm-packages --limit 600 tests/install/arm.sh dist
+step lintian --limit 600 tests/install/lintian.sh dist
+step image --limit 300 python3 tests/pyrun.py discover -v -s tests/install -p "test_*.py"
+step reproducible --limit 1800 tests/install/repro.sh dist/SHA256SUMS
 
 # The simulator's key, the MCP tests' bearer token and the config tests' token must not
 # appear in anything any step printed.
