@@ -93,9 +93,9 @@ static enum pdb_rc t_structured(struct mcp_call *c, const cJSON *args, void *ud,
 }
 
 static const struct mcp_tool tools[] = {
-    {"echo", "Echo", "Echoes msg.", NULL, NULL, {MCP_HINT_TRUE, 0, 0, 0}, t_echo, NULL},
-    {"ask", NULL, "Asks the client.", NULL, NULL, {0}, t_ask, NULL},
-    {"structured", NULL, "Structured.", NULL, "{\"type\":\"object\"}", {0}, t_structured, NULL},
+    {"echo", "Echo", "Echoes msg.", NULL, NULL, {MCP_HINT_TRUE, 0, 0, 0}, t_echo, NULL, 0},
+    {"ask", NULL, "Asks the client.", NULL, NULL, {0}, t_ask, NULL, 0},
+    {"structured", NULL, "Structured.", NULL, "{\"type\":\"object\"}", {0}, t_structured, NULL, 0},
 };
 
 static enum pdb_rc r_read(const char *uri, struct mcp_out *o, void *ud, struct pdb_err *err)

@@ -286,8 +286,9 @@ static const struct mcp_tool tools[] = {
      NULL,
      {MCP_HINT_TRUE, MCP_HINT_FALSE, MCP_HINT_TRUE, MCP_HINT_FALSE},
      tool_echo,
-     NULL},
-    {"fail", NULL, "Always fails.", NULL, NULL, {0}, tool_fail, NULL},
+     NULL,
+     0},
+    {"fail", NULL, "Always fails.", NULL, NULL, {0}, tool_fail, NULL, 0},
     {"structured",
      "Structured",
      "Counts.",
@@ -295,11 +296,12 @@ static const struct mcp_tool tools[] = {
      "{\"type\":\"object\",\"properties\":{\"count\":{\"type\":\"integer\"}}}",
      {0},
      tool_structured,
-     NULL},
-    {"progress", NULL, "Reports progress.", NULL, NULL, {0}, tool_progress, NULL},
-    {"logs", NULL, "Logs at three levels.", NULL, NULL, {0}, tool_logs, NULL},
-    {"ask", NULL, "Asks the client.", NULL, NULL, {0}, tool_ask, NULL},
-    {"block", NULL, "Waits for cancellation.", NULL, NULL, {0}, tool_block, NULL},
+     NULL,
+     0},
+    {"progress", NULL, "Reports progress.", NULL, NULL, {0}, tool_progress, NULL, 0},
+    {"logs", NULL, "Logs at three levels.", NULL, NULL, {0}, tool_logs, NULL, 0},
+    {"ask", NULL, "Asks the client.", NULL, NULL, {0}, tool_ask, NULL, 0},
+    {"block", NULL, "Waits for cancellation.", NULL, NULL, {0}, tool_block, NULL, 0},
 };
 
 static enum pdb_rc r_static(const char *uri, struct mcp_out *out, void *ud, struct pdb_err *err)
@@ -1427,13 +1429,14 @@ static void undeclared_capabilities_are_unknown_methods(void)
 static void bad_tables_are_refused(void)
 {
 	static const struct mcp_tool bad_name[] = {
-	    {"has space", NULL, "d", NULL, NULL, {0}, tool_echo, NULL}};
+	    {"has space", NULL, "d", NULL, NULL, {0}, tool_echo, NULL, 0}};
 	static const struct mcp_tool bad_schema[] = {
-	    {"ok", NULL, "d", "[1,2]", NULL, {0}, tool_echo, NULL}};
-	static const struct mcp_tool dup[] = {{"a", NULL, "d", NULL, NULL, {0}, tool_echo, NULL},
-	                                      {"a", NULL, "d", NULL, NULL, {0}, tool_echo, NULL}};
+	    {"ok", NULL, "d", "[1,2]", NULL, {0}, tool_echo, NULL, 0}};
+	static const struct mcp_tool dup[] = {
+	    {"a", NULL, "d", NULL, NULL, {0}, tool_echo, NULL, 0},
+	    {"a", NULL, "d", NULL, NULL, {0}, tool_echo, NULL, 0}};
 	static const struct mcp_tool no_desc[] = {
-	    {"a", NULL, NULL, NULL, NULL, {0}, tool_echo, NULL}};
+	    {"a", NULL, NULL, NULL, NULL, {0}, tool_echo, NULL, 0}};
 	struct mcp_conf c = base_conf();
 	struct mcp_server *srv;
 	struct pdb_err e;

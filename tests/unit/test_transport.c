@@ -32,7 +32,7 @@ static enum pdb_rc t_echo(struct mcp_call *c, const struct cJSON *args, void *ud
 }
 
 static const struct mcp_tool tools[] = {
-    {"echo", NULL, "Echoes.", NULL, NULL, {0}, t_echo, NULL},
+    {"echo", NULL, "Echoes.", NULL, NULL, {0}, t_echo, NULL, 0},
 };
 
 static enum pdb_rc on_pool(void *pool, void (*run)(void *job), void *job)
