@@ -76,6 +76,7 @@ enum cfg_key {
 	CFG_TOOLS_DENY,
 	CFG_LOG_LEVEL,
 	CFG_SECRETS_SEAL,
+	CFG_WRITE_CONFIRM,
 	CFG_KEYS /* the count, not a key */
 };
 

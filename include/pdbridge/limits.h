@@ -863,4 +863,13 @@
 #error "PDB_MCP_STATE_WINDOW out of range 64..65536 or not a multiple of 8"
 #endif
 
+/*
+ * The write_confirm question shows the tool and its arguments in at most
+ * this many bytes: a form a person reads, not a report; longer arguments
+ * are named, not shown.
+ */
+#ifndef PDB_TOOL_CONFIRM_TEXT_MAX
+#define PDB_TOOL_CONFIRM_TEXT_MAX 2048
+#endif
+
 #endif /* PDBRIDGE_LIMITS_H */

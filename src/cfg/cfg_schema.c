@@ -83,6 +83,8 @@ static const struct cfg_field schema[CFG_KEYS] = {
         0, NULL, "--log-level", "lines above this level are dropped"},
     [CFG_SECRETS_SEAL] = {"secrets.seal", CFG_T_BOOL, CFG_F_TEXT, "true", 0, 0, NULL, 0, NULL,
         NULL, "seal secrets with the device-bound key when they are stored"},
+    [CFG_WRITE_CONFIRM] = {"write_confirm", CFG_T_BOOL, CFG_F_TEXT, "false", 0, 0, NULL, 0, NULL,
+        NULL, "MCP write tools ask the user to confirm first when the client can ask"},
 };
 /* clang-format on */
 

@@ -224,11 +224,18 @@ static enum pdb_rc run_tool(struct mcp_call *call, const cJSON *args, void *ud, 
 {
 	const struct tool_entry *e = ud;
 	struct tool_ctx x = {.cat = e->cat, .def = e->def, .call = call, .err = err};
+	bool go = true;
 	enum pdb_rc rc;
 
 	rc = tool__check_args(e->def, args, &x.args, err);
 	if (rc)
 		return rc;
+	if ((e->def->flags & TD_WRITE) && e->cat->conf.confirm)
+		rc = tool__confirm(&x, &go);
+	if (rc || !go) {
+		jsonx_free(x.args);
+		return rc;
+	}
 	rc = tool__client_get(e->cat, &x.pc, err);
 	if (!rc) {
 		rc = e->def->fn ? e->def->fn(&x) : tool__run(&x, NULL);

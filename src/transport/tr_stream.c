@@ -303,6 +303,7 @@ static void on_eof(struct tr_conn *c)
 {
 	c->eof = true;
 	c->drain_ms = clk_now_ms() + c->t->conf.drain_ms;
+	mcp_session_end_listens(c->session); /* open until cancelled: end them, do not wait */
 	if (serve_input(c))
 		(void)maybe_done(c);
 }
