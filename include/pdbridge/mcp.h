@@ -271,7 +271,8 @@ struct mcp_result {
  * session @s that arrived on @stream. A reply, if any, is appended to @out
  * (whose bound limits it: a reply that does not fit becomes a -32603
  * error). Pure apart from handing tool calls to the executor: no I/O, and
- * send is never called from here.
+ * send is called from here only for the silent FINAL of a
+ * subscriptions/listen that a notifications/cancelled ends.
  */
 struct mcp_result mcp_handle(struct mcp_session *s, const char *in, size_t len, uint64_t stream,
                              struct buf *out);

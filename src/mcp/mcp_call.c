@@ -459,8 +459,7 @@ enum pdb_rc mcp_call_log(struct mcp_call *c, enum mcp_log_level lvl, const char 
 	return rc;
 }
 
-/* The client capability @method needs (0: none). */
-static unsigned cap_for(const char *method)
+unsigned mcp__cap_for(const char *method)
 {
 	static const struct {
 		const char *method;
@@ -520,7 +519,7 @@ enum pdb_rc mcp_call_request(struct mcp_call *c, const char *method, struct cJSO
 	struct mcp_session *s = c->s;
 	struct mcp_pending *p = NULL;
 	struct rpc_id id = {.type = RPC_ID_INT};
-	unsigned need = cap_for(method);
+	unsigned need = mcp__cap_for(method);
 	struct buf b;
 	enum pdb_rc rc;
 

@@ -302,6 +302,13 @@ void mcp__session_unref(struct mcp_session *s);
 /* mcp__cancel_call: mark the call with request id @id cancelled (loop thread). */
 void mcp__cancel_call(struct mcp_session *s, const struct rpc_id *id);
 
+/*
+ * mcp__cap_for: the client capability (enum mcp_client_cap) a request to the
+ * client with @method needs: sampling/createMessage, elicitation/create,
+ * roots/list; 0 for any other method.
+ */
+unsigned mcp__cap_for(const char *method);
+
 /* mcp__log_level_parse: "debug".."emergency" into @out. Returns PDB_OK or PDB_E_INVAL. */
 enum pdb_rc mcp__log_level_parse(const char *name, enum mcp_log_level *out);
 const char *mcp__log_level_name(enum mcp_log_level lvl);

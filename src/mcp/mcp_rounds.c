@@ -320,28 +320,9 @@ const char *mcp_out_state(const struct mcp_out *o)
 	return o->rounds ? o->rounds->state : NULL;
 }
 
-/* The client capability an input request's @method needs; 0: not one of the three. */
-static unsigned cap_of(const char *method)
-{
-	static const struct {
-		const char *method;
-		unsigned cap;
-	} table[] = {
-	    {"elicitation/create", MCP_CLIENT_ELICITATION},
-	    {"sampling/createMessage", MCP_CLIENT_SAMPLING},
-	    {"roots/list", MCP_CLIENT_ROOTS},
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (!strcmp(table[i].method, method))
-			return table[i].cap;
-	return 0;
-}
-
 static enum pdb_rc ask(struct mcp_rounds *rd, const char *key, const char *method, cJSON **params)
 {
-	unsigned cap = cap_of(method);
+	unsigned cap = mcp__cap_for(method); /* 0: not a request an input can be */
 	size_t n = strlen(key);
 	cJSON *q;
 

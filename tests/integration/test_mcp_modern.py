@@ -15,9 +15,10 @@ elicitation/create; clients that cannot ask are not asked.
 import json
 import os
 import subprocess
-import tempfile
 import time
 import unittest
+
+import toolfixture
 
 from mcpfixture import INIT, line
 from modern import CAPS_ALL, P, Http, Lines, request
@@ -29,30 +30,16 @@ OPEN = "pagerduty://incidents/open"
 ACCEPT = {"action": "accept", "content": {"confirm": True}}
 
 
-class Stdio:
-    """`pdbridge mcp` on pipes, driven through a Lines channel."""
+class Stdio(toolfixture.Stdio):
+    """`pdbridge mcp` on pipes, driven through a Lines channel (no initialize)."""
 
     def __init__(self, env, args=()):
-        self.err = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([os.path.join(build_dir(), "pdbridge"), "mcp", *args],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.err, env=env)
+        super().__init__(env, args, initialize=False)
+        self.c = Lines(self.proc.stdout.fileno(), self.write)
 
-        def write(data):
-            self.proc.stdin.write(data)
-            self.proc.stdin.flush()
-
-        self.c = Lines(self.proc.stdout.fileno(), write)
-
-    def close(self):
-        """EOF on stdin; returns (exit status, stderr): open listens must not delay the exit."""
-        self.proc.stdin.close()
-        rc = self.proc.wait(10)
-        self.proc.stdout.close()
-        self.err.seek(0)
-        err = self.err.read().decode(errors="replace")
-        self.err.close()
-        return rc, err
+    def write(self, data):
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
 
 
 class Via:
@@ -85,7 +72,9 @@ class Via:
             self.stream.close()
 
 
-class ModernTest(SimTest):
+class Checked(SimTest):
+    """Everything pdbridge printed or answered is kept; the API key must be in none of it."""
+
     outputs = []
 
     @classmethod
@@ -93,6 +82,8 @@ class ModernTest(SimTest):
         super().tearDownClass()
         assert TOKEN not in "\n".join(cls.outputs), "the API key appeared in output"
 
+
+class ModernTest(Checked):
     def setUp(self):
         self.sim.reset()
         self.env = self.sim.env(PDBRIDGE_POLL_INTERVAL="5")
@@ -163,9 +154,11 @@ class ModernTest(SimTest):
             self.assertEqual(s.c.ask(INIT)["result"]["protocolVersion"], "2025-11-25")
             s.c.listen({"resourceSubscriptions": [OPEN]})  # left open: EOF ends it
         finally:
+            t0 = time.monotonic()
             rc, err = s.close()
         self.outputs.append(err)
         self.assertEqual(rc, 0, err[-2000:])
+        self.assertLess(time.monotonic() - t0, 3, "an open listen delayed the exit")
 
     def serve(self, url, body):
         """`pdbridge serve --listen @url` (a cache of its own), @body(urls, serve) against it."""
@@ -200,15 +193,8 @@ class ModernTest(SimTest):
         self.serve("http://127.0.0.1:0/mcp", body)
 
 
-class WriteConfirmTest(SimTest):
+class WriteConfirmTest(Checked):
     """write_confirm=true: a write asks first, when the client can ask."""
-
-    outputs = []
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        assert TOKEN not in "\n".join(cls.outputs), "the API key appeared in output"
 
     def setUp(self):
         self.sim.reset()

@@ -97,7 +97,8 @@ class StreamChannels:
         forged = "1.%s.%s" % (base64.urlsafe_b64encode(
             base64.urlsafe_b64decode(body + "==").replace(b"request-state", b"tamper-test")
         ).decode().rstrip("="), mac)
-        for st, words in ((state[:-1] + ("A" if state[-1] != "A" else "B"), "verification"),
+        flipped = state[:-10] + ("A" if state[-10] != "A" else "B") + state[-9:]  # in the MAC
+        for st, words in ((flipped, "verification"),
                           (forged, "verification"), (state + "-TAMPERED", "malformed")):
             r = c.call("tools/call", {"name": ASK, "inputResponses": {"confirm": CONFIRM},
                                       "requestState": st}, caps=CAPS_ALL)

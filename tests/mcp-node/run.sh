@@ -46,7 +46,7 @@ done
 # SCORED scored scenarios, all passing; print the counts.
 run_set() {
 	local set=$1 want=$2 out="$tmp/conformance-$1.txt" rc=0
-	conformance server --url "http://127.0.0.1:$port/mcp" --requirements "$set" \
+	timeout -k 5 300 conformance server --url "http://127.0.0.1:$port/mcp" --requirements "$set" \
 		-o "$tmp/conformance-$set" >"$out" 2>&1 || rc=$?
 	sed -n '/=== SUMMARY ===/,$p' "$out"
 	python3 - "$out" "$want" "$set" "$rc" <<'PY'
