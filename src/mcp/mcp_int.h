@@ -58,23 +58,25 @@ struct mcp_rounds {
 	bool on;       /* a stateless request of such a method */
 	bool can_keep; /* the server has a MAC: state can travel between rounds */
 	unsigned caps; /* its client capabilities (enum mcp_client_cap) */
-	const struct cJSON
-	    *inputs; /* inputResponses, an object of objects, or NULL (see own_inputs) */
+	/* inputResponses, an object of objects, or NULL; borrowed, or own_inputs */
+	const struct cJSON *inputs;
 	struct cJSON *own_inputs; /* a copy the call owns (the request document dies first) */
 	char *state;              /* the verified payload of the echoed requestState, owned */
 	struct cJSON *asks;       /* inputRequests of this round, owned */
 	size_t n_asks;
-	char *keep;         /* the payload for the next round, owned */
-	const char *method; /* what a new state binds to: method, name (tool, prompt, URI), */
-	const char *name;   /* and arguments (borrowed from the call or the request) */
+	char *keep; /* the payload for the next round, owned */
+	/* what a new state binds to: method, name (tool, prompt, URI) and arguments,
+	 * borrowed from the call or the request */
+	const char *method;
+	const char *name;
 	const struct cJSON *args;
 };
 
 struct mcp_out {
 	enum mcp_out_kind kind;
-	struct mcp_rounds *rounds; /* NULL outside a stateless tools/call, prompts/get,
-	                              resources/read */
-	struct cJSON *arr;         /* owned; NULL until the first item */
+	/* NULL outside a stateless tools/call, prompts/get or resources/read */
+	struct mcp_rounds *rounds;
+	struct cJSON *arr; /* owned; NULL until the first item */
 	enum mcp_role role;
 	size_t bytes;  /* estimate of the printed size, against PDB_MCP_MSG_MAX */
 	size_t n;      /* items */

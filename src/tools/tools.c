@@ -10,7 +10,8 @@
  * into a silently missing tool.
  *
  * Every served tool calls run_tool() below: check the arguments against the
- * row, borrow a client, run the row's handler or the engine, give the client
+ * row, for a write under write_confirm ask the user first (tools_confirm.c),
+ * borrow a client, run the row's handler or the engine, give the client
  * back. The clients are made on first use, at most one per worker, and each
  * is used by one thread at a time, as pd.h requires.
  */

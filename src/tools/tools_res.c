@@ -319,8 +319,8 @@ void tool_catalog_poll(struct tool_catalog *cat)
 	srv = cat->srv;
 	pthread_mutex_unlock(&cat->mu);
 	for (k = 0; srv && k < TOOL_RESOURCES; k++) {
-		if (!mcp_resource_watched(srv,
-		                          uris[k])) /* takes the server's locks: not under ours */
+		/* it takes the server's locks: not under ours */
+		if (!mcp_resource_watched(srv, uris[k]))
 			continue;
 		pthread_mutex_lock(&cat->mu);
 		maybe_refresh(cat->cache, k, 0);
