@@ -20,10 +20,12 @@ core=("$top"/src/base/*.c "$top/src/log/log.c" "$top"/src/ev/*.c "$top/src/rpc/r
 libs=("$deps/lib/libcjson.a" -lm -lpthread)
 "${cc[@]}" "${core[@]}" "$top/tests/unit/harness.c" "$top/tests/unit/test_ev.c" "${libs[@]}" \
 	-o "$out/tests/test_ev"
-"${cc[@]}" "${core[@]}" "$top/tests/unit/harness.c" "$top/tests/unit/test_mcp.c" "${libs[@]}" \
-	-o "$out/tests/test_mcp"
-"${cc[@]}" "${core[@]}" "$top"/src/transport/*.c "$top/tests/mcp/mcp_fixture.c" \
-	"$deps/lib/libmicrohttpd.a" "${libs[@]}" -o "$out/tests/mcp_fixture"
+"${cc[@]}" "${core[@]}" "$top/tests/unit/harness.c" "$top/tests/unit/mcp_fakes.c" \
+	"$top/tests/unit/test_mcp.c" "${libs[@]}" -o "$out/tests/test_mcp"
+"${cc[@]}" "${core[@]}" "$top/tests/unit/harness.c" "$top/tests/unit/mcp_fakes.c" \
+	"$top/tests/unit/test_mcp_stateless.c" "${libs[@]}" -o "$out/tests/test_mcp_stateless"
+"${cc[@]}" "${core[@]}" "$top"/src/transport/*.c "$top"/src/cfg/*.c "$top"/tests/mcp/*.c \
+	"$deps/lib/libmicrohttpd.a" "$deps/lib/libwolfssl.a" "${libs[@]}" -o "$out/tests/mcp_fixture"
 "${cc[@]}" "$top"/src/base/*.c "$top/src/log/log.c" "$top"/src/ev/*.c "$top"/src/mq/*.c \
 	"$top/tests/integration/mq_probe.c" "$deps/lib/libpaho-mqtt3a.a" "${libs[@]}" \
 	-o "$out/tests/mq_probe"
@@ -31,5 +33,6 @@ libs=("$deps/lib/libcjson.a" -lm -lpthread)
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66"
 "$out/tests/test_ev" 2>/dev/null | tail -1
 "$out/tests/test_mcp" 2>/dev/null | tail -1
+"$out/tests/test_mcp_stateless" 2>/dev/null | tail -1
 cd "$top/tests/integration"
-PDB_BUILD="$out" python3 "$top/tests/pyrun.py" test_mcp_transports test_mq
+PDB_BUILD="$out" python3 "$top/tests/pyrun.py" test_mcp_transports test_mcp_stateless test_mq

@@ -245,6 +245,7 @@ struct app_mcp_settings {
 	size_t n_listen;
 	const char *token; /* bearer token; NULL: none */
 	bool write;
+	bool confirm;               /* write_confirm */
 	const char *only, *exclude; /* comma lists; NULL: none */
 };
 
@@ -254,6 +255,7 @@ struct app_mcp {
 	struct tool_catalog *cat;
 	struct mcp_server *mcp;
 	struct tr_server *tr;
+	struct cfg_mac key; /* authenticates the request states handed to MCP clients */
 };
 
 /**

@@ -91,6 +91,7 @@ enum cfg_key {
 	CFG_BUTTON_DEVICE,
 	CFG_BUTTON_KEY,
 	CFG_BUTTON_ROOT,
+	CFG_WRITE_CONFIRM,
 	CFG_KEYS /* the count, not a key */
 };
 
@@ -265,6 +266,30 @@ enum pdb_rc cfg_doc_seal(struct cfg_doc *d, const struct cfg_seal *seal,
  */
 enum pdb_rc cfg_doc_reveal(const struct cfg_entry *e, const struct cfg_seal *seal, char *out,
                            size_t len, struct pdb_err *err) PDB_WARN_UNUSED;
+
+/* --- a process key for MACs (request states the MCP server hands out) ----- */
+
+/* Bytes of the key and of one MAC (HMAC-SHA256). */
+#define CFG_MAC_KEY_LEN 32
+#define CFG_MAC_LEN     32
+
+/* A random key that lives and dies with the process. Caller-owned; wipe with cfg_mac_wipe(). */
+struct cfg_mac {
+	uint8_t key[CFG_MAC_KEY_LEN];
+};
+
+/* cfg_mac_init: draw a fresh key from the kernel's random source. Returns PDB_OK or PDB_E_IO. */
+enum pdb_rc cfg_mac_init(struct cfg_mac *m) PDB_WARN_UNUSED;
+
+/**
+ * cfg_mac_sign: HMAC-SHA256 under @m's key of @len bytes at @msg into @out.
+ * Any thread. Returns PDB_OK or PDB_E_INTERNAL.
+ */
+enum pdb_rc cfg_mac_sign(const struct cfg_mac *m, const void *msg, size_t len,
+                         uint8_t out[CFG_MAC_LEN]) PDB_WARN_UNUSED;
+
+/* cfg_mac_wipe: forget the key. */
+void cfg_mac_wipe(struct cfg_mac *m);
 
 /* --- the snapshot --------------------------------------------------------- */
 

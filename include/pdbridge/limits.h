@@ -341,9 +341,12 @@
 /* Values one completion/complete answer may carry (the spec's own cap). */
 #define PDB_MCP_COMPLETE_MAX 100
 
-/* MCP sessions alive at once (stdio: 1; TCP: one per connection; HTTP: see below). */
+/*
+ * MCP sessions alive at once (stdio: 1; TCP: one per connection; HTTP: one
+ * per legacy session and one per 2026-07-28 request in progress, see below).
+ */
 #ifndef PDB_MCP_SESSIONS_MAX
-#define PDB_MCP_SESSIONS_MAX 256
+#define PDB_MCP_SESSIONS_MAX 320
 #endif
 
 /* --- tools: the PagerDuty tool catalog ----------------------------------- */
@@ -518,10 +521,10 @@
 #if PDB_TR_TCP_CONN_MAX + PDB_TR_HTTP_CONN_MAX + 32 > PDB_EV_FDS_MAX
 #error "PDB_EV_FDS_MAX must cover the TCP and HTTP connection caps"
 #endif
-#if PDB_TR_TCP_CONN_MAX + PDB_TR_HTTP_SESSIONS_MAX + 1 > PDB_MCP_SESSIONS_MAX
-#error "PDB_MCP_SESSIONS_MAX must cover every TCP connection, HTTP session and stdio"
+#if PDB_TR_TCP_CONN_MAX + PDB_TR_HTTP_SESSIONS_MAX + PDB_TR_HTTP_CONN_MAX + 1 > PDB_MCP_SESSIONS_MAX
+#error "PDB_MCP_SESSIONS_MAX must cover every TCP connection, HTTP session and request, stdio"
 #endif
-#if PDB_TR_TCP_CONN_MAX + PDB_TR_HTTP_SESSIONS_MAX + 64 > PDB_EV_POST_MAX
+#if PDB_TR_TCP_CONN_MAX + PDB_TR_HTTP_SESSIONS_MAX + PDB_TR_HTTP_CONN_MAX + 64 > PDB_EV_POST_MAX
 #error "PDB_EV_POST_MAX must hold one post per connection and session"
 #endif
 
@@ -1045,6 +1048,78 @@
 /* buzzer.repeat: at most an hour between two reminders of an unacknowledged incident. */
 #ifndef PDB_BUZZER_REPEAT_MAX_S
 #define PDB_BUZZER_REPEAT_MAX_S 3600
+#endif
+
+/* --- mcp: 2026-07-28 (stateless requests, rounds, listens) ------------------ */
+
+/*
+ * ttlMs of server/discover and the four lists: they change only when the
+ * process restarts with other settings, so a client may keep them a while.
+ */
+#ifndef PDB_MCP_LIST_TTL_MS
+#define PDB_MCP_LIST_TTL_MS (5 * 60 * 1000)
+#endif
+
+/*
+ * subscriptions/listen requests one session may keep open (a stdio process
+ * or TCP connection; over HTTP each listen is a request of its own). Each
+ * names at most PDB_MCP_SUBS_MAX resources.
+ */
+#ifndef PDB_MCP_LISTENS_MAX
+#define PDB_MCP_LISTENS_MAX 4
+#endif
+
+/* Input requests one input_required result may carry, and the longest key. */
+#ifndef PDB_MCP_INPUTS_MAX
+#define PDB_MCP_INPUTS_MAX 8
+#endif
+#ifndef PDB_MCP_INPUT_KEY_MAX
+#define PDB_MCP_INPUT_KEY_MAX 64
+#endif
+
+/*
+ * What a handler keeps between two rounds, and the longest requestState
+ * accepted back: the state is that text plus a sequence number, an expiry
+ * and a MAC, base64url, so 256 bytes of it fit well under 1 KiB. A longer
+ * one was not made here and is refused unread.
+ */
+#ifndef PDB_MCP_STATE_PAYLOAD_MAX
+#define PDB_MCP_STATE_PAYLOAD_MAX 256
+#endif
+#ifndef PDB_MCP_STATE_MAX
+#define PDB_MCP_STATE_MAX 1024
+#endif
+#if PDB_MCP_STATE_MAX < 2 * PDB_MCP_STATE_PAYLOAD_MAX
+#error "PDB_MCP_STATE_MAX must hold an encoded PDB_MCP_STATE_PAYLOAD_MAX"
+#endif
+
+/*
+ * How long a requestState stays good: a person answers a confirmation form,
+ * so minutes; a replay after that is refused anyway.
+ */
+#ifndef PDB_MCP_STATE_TTL_MS
+#define PDB_MCP_STATE_TTL_MS (10 * 60 * 1000)
+#endif
+
+/*
+ * Request states remembered as used (one bit each): a state is good once.
+ * One older than the last PDB_MCP_STATE_WINDOW issued is refused as too old,
+ * so the memory stays 128 bytes whatever clients do.
+ */
+#ifndef PDB_MCP_STATE_WINDOW
+#define PDB_MCP_STATE_WINDOW 1024
+#endif
+#if PDB_MCP_STATE_WINDOW < 64 || PDB_MCP_STATE_WINDOW > 65536 || PDB_MCP_STATE_WINDOW % 8
+#error "PDB_MCP_STATE_WINDOW out of range 64..65536 or not a multiple of 8"
+#endif
+
+/*
+ * The write_confirm question shows the tool and its arguments in at most
+ * this many bytes: a form a person reads, not a report; longer arguments
+ * are named, not shown.
+ */
+#ifndef PDB_TOOL_CONFIRM_TEXT_MAX
+#define PDB_TOOL_CONFIRM_TEXT_MAX 2048
 #endif
 
 #endif /* PDBRIDGE_LIMITS_H */

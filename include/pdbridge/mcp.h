@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * mcp.h - the Model Context Protocol, legacy era (2024-11-05, 2025-03-26,
- * 2025-06-18, 2025-11-25): lifecycle and version negotiation, tools,
- * resources, prompts, logging, progress, cancellation, completion and
- * server-to-client requests.
+ * mcp.h - the Model Context Protocol in both eras: the legacy one
+ * (2024-11-05, 2025-03-26, 2025-06-18, 2025-11-25: initialize, sessions,
+ * server-to-client requests) and the stateless one (2026-07-28: every
+ * request carries its version and client capabilities in _meta; discovery,
+ * multi round-trip results, subscriptions/listen). Tools, resources,
+ * prompts, logging, progress, cancellation and completion serve both.
  *
  * mcp_handle() is the core: one complete message in, at most one reply out
  * (into a struct buf), no I/O. Tools, resources and prompts are tables the
@@ -18,6 +20,16 @@
  * elicitation) that complete when mcp_handle() later receives the client's
  * response. The finished result goes out through the session's send
  * callback, flagged MCP_SEND_FINAL.
+ *
+ * Eras. A request whose _meta names a protocol version or client
+ * capabilities (or whose method exists only in 2026-07-28) is served
+ * statelessly, whatever the session did before; everything else follows the
+ * session's initialize. Both may share one stdio process or TCP connection.
+ * In 2026-07-28 a tool that needs the user asks through its output
+ * (mcp_out_ask(): the result becomes input_required, and the client retries
+ * with the answers); the state it keeps between rounds travels with the
+ * client, authenticated with the embedder's MAC (struct mcp_conf.mac) and
+ * bound to the request, its expiry and single use.
  *
  * Threads: one thread (the loop) calls mcp_handle(), mcp_session_new() and
  * mcp_session_close() for a given session; workers call only the mcp_call_*
@@ -46,8 +58,13 @@ struct mcp_session;
 struct mcp_call;
 struct mcp_out;
 
-/* The protocol versions served, oldest first; the last is the one offered by default. */
+/* The newest legacy version (offered to an initialize that asks for an unknown one). */
 #define MCP_VERSION_LATEST "2025-11-25"
+/* The stateless version, served to requests that carry it in their _meta. */
+#define MCP_VERSION_STATELESS "2026-07-28"
+
+/* Bytes of a request-state MAC (HMAC-SHA256). */
+#define MCP_MAC_LEN 32
 
 /* --- what the embedder supplies: tables ------------------------------------ */
 
@@ -87,6 +104,8 @@ struct mcp_tool {
 	struct mcp_hints hints;
 	mcp_tool_fn fn;
 	void *ud;
+	unsigned needs; /* enum mcp_client_cap bits the tool cannot work without: a 2026-07-28
+	                   request that does not declare them is refused (-32021) */
 };
 
 /**
@@ -161,6 +180,14 @@ struct mcp_prompt {
  */
 typedef enum pdb_rc (*mcp_exec_fn)(void *exec_ud, void (*run)(void *job), void *job);
 
+/**
+ * mcp_mac_fn: the keyed MAC (HMAC-SHA256 under a key only the embedder
+ * holds) of @len bytes at @msg into @mac. Any thread. Returns PDB_OK or a
+ * failure, which refuses the request state being made or checked.
+ */
+typedef enum pdb_rc (*mcp_mac_fn)(void *mac_ud, const void *msg, size_t len,
+                                  unsigned char mac[MCP_MAC_LEN]);
+
 struct mcp_conf {
 	const char *name;         /* serverInfo.name */
 	const char *version;      /* serverInfo.version */
@@ -178,6 +205,8 @@ struct mcp_conf {
 	void *exec_ud;
 	unsigned page_size;         /* lists but tools/list (one page); 0: PDB_MCP_PAGE_SIZE */
 	int64_t request_timeout_ms; /* server-to-client requests; 0: PDB_MCP_REQUEST_TIMEOUT_MS */
+	mcp_mac_fn mac;             /* authenticates requestState; NULL: no state across rounds */
+	void *mac_ud;
 };
 
 /**
@@ -231,7 +260,10 @@ void mcp_session_cancel_stream(struct mcp_session *s, uint64_t stream);
 struct mcp_result {
 	bool reply;        /* @out holds one message (an object, or a batch's array) */
 	bool bad_input;    /* the input was not valid JSON-RPC at all (HTTP: 400) */
-	unsigned deferred; /* tool calls whose results will arrive through send, FINAL */
+	unsigned deferred; /* tool calls and listens whose end will arrive through send, FINAL */
+	bool rejected;     /* 2026-07-28: the request's _meta, headers, version or capabilities were
+	                      refused before its method ran (HTTP: 400) */
+	bool no_method;    /* 2026-07-28: -32601, no such method (HTTP: 404) */
 };
 
 /**
@@ -239,16 +271,53 @@ struct mcp_result {
  * session @s that arrived on @stream. A reply, if any, is appended to @out
  * (whose bound limits it: a reply that does not fit becomes a -32603
  * error). Pure apart from handing tool calls to the executor: no I/O, and
- * send is never called from here.
+ * send is called from here only for the silent FINAL of a
+ * subscriptions/listen that a notifications/cancelled ends.
  */
 struct mcp_result mcp_handle(struct mcp_session *s, const char *in, size_t len, uint64_t stream,
                              struct buf *out);
 
+/* The Streamable HTTP headers that mirror a 2026-07-28 request's body; NULL: absent. */
+struct mcp_http_headers {
+	const char *protocol_version; /* MCP-Protocol-Version */
+	const char *method;           /* Mcp-Method */
+	const char *name;             /* Mcp-Name, maybe "=?base64?...?=" */
+};
+
+/**
+ * mcp_handle_http: mcp_handle() for a POST the transport took for a
+ * 2026-07-28 request (mcp_is_stateless(), or its header names no legacy
+ * version): the message is served statelessly and @h is checked against
+ * its body (-32020 HeaderMismatch, rejected).
+ */
+struct mcp_result mcp_handle_http(struct mcp_session *s, const char *in, size_t len,
+                                  uint64_t stream, const struct mcp_http_headers *h,
+                                  struct buf *out);
+
+/*
+ * mcp_is_stateless: @len bytes of @in are one request to serve statelessly
+ * (its _meta names a protocol version or client capabilities, or its method
+ * exists only in 2026-07-28). Cheap for anything else: parses only when the
+ * text mentions one of those.
+ */
+bool mcp_is_stateless(const char *in, size_t len);
+
 /* mcp_session_initialized: initialize has been answered. */
 bool mcp_session_initialized(struct mcp_session *s);
 
-/* mcp_version_supported: @v (a NUL-terminated header value) is a version this server speaks. */
+/* mcp_version_supported: @v (a NUL-terminated header value) is a legacy version this server
+ * speaks. */
 bool mcp_version_supported(const char *v);
+
+/* mcp_version_stateless: @v is a version served statelessly (2026-07-28). */
+bool mcp_version_stateless(const char *v);
+
+/*
+ * mcp_session_end_listens: end the session's subscriptions/listen requests
+ * gracefully (their result, FINAL), as at the end of input: a listen is
+ * open until its client cancels it, and nothing else ends it.
+ */
+void mcp_session_end_listens(struct mcp_session *s);
 
 /*
  * mcp_is_initialize: @len bytes of @in are one initialize request (HTTP needs
@@ -265,10 +334,14 @@ bool mcp_is_initialize(const char *in, size_t len);
 enum pdb_rc mcp_write_error(struct buf *out, enum pdb_rc rc, const char *msg) PDB_WARN_UNUSED;
 
 /*
- * mcp_resource_updated: tell every session subscribed to @uri
- * (notifications/resources/updated, session level). Any thread.
+ * mcp_resource_updated: tell every session subscribed to @uri and every
+ * subscriptions/listen that asked for it (notifications/resources/updated).
+ * Any thread.
  */
 void mcp_resource_updated(struct mcp_server *srv, const char *uri);
+
+/* mcp_resource_watched: some client subscribed to or listens for @uri now. Any thread. */
+bool mcp_resource_watched(struct mcp_server *srv, const char *uri);
 
 /* --- inside a tool call (worker thread) -------------------------------------- */
 
@@ -305,7 +378,7 @@ enum pdb_rc mcp_call_structured(struct mcp_call *c, struct cJSON *obj) PDB_WARN_
 /* mcp_call_cancelled: the client cancelled the call or went away: stop early. */
 bool mcp_call_cancelled(struct mcp_call *c);
 
-/* mcp_call_client_can: the client declared @cap at initialize. */
+/* mcp_call_client_can: the client declared @cap (at initialize, or in this request's _meta). */
 bool mcp_call_client_can(struct mcp_call *c, enum mcp_client_cap cap);
 
 /**
@@ -340,6 +413,21 @@ enum pdb_rc mcp_call_request(struct mcp_call *c, const char *method, struct cJSO
                              int64_t timeout_ms, struct cJSON **result,
                              struct pdb_err *err) PDB_WARN_UNUSED;
 
+/**
+ * mcp_call_elicit: ask the user through the client (elicitation/create with
+ * @params, taken also on failure) in whichever way the call's era has. A
+ * legacy session gets the request and the call waits for the answer; a
+ * 2026-07-28 call asks with input_required under @key, and the answer comes
+ * with the client's retry (only with the request state this server issued
+ * for this question and these arguments). On PDB_OK *@answer is the
+ * client's ElicitResult, borrowed until the call ends, or NULL when the
+ * question went out: the handler then returns PDB_OK at once and its result
+ * is the question. Returns PDB_OK, PDB_E_UNSUPPORTED (the client cannot
+ * elicit) or mcp_call_request()'s and mcp_out_ask()'s failures.
+ */
+enum pdb_rc mcp_call_elicit(struct mcp_call *c, const char *key, struct cJSON *params,
+                            const struct cJSON **answer, struct pdb_err *err) PDB_WARN_UNUSED;
+
 /* --- building output: tool content, prompt messages, resource contents ------ */
 
 enum mcp_role {
@@ -365,5 +453,45 @@ enum pdb_rc mcp_out_resource_blob(struct mcp_out *o, const char *uri, const char
 void mcp_out_role(struct mcp_out *o, enum mcp_role role);
 /* Completions: one suggested value; past PDB_MCP_COMPLETE_MAX only hasMore is set. */
 enum pdb_rc mcp_out_value(struct mcp_out *o, const char *value) PDB_WARN_UNUSED;
+
+/*
+ * --- multi round-trip (2026-07-28 tools/call, prompts/get, resources/read) ---
+ *
+ * A handler that needs the client's input asks with mcp_out_ask() (and may
+ * keep a short state with mcp_out_keep()) and returns PDB_OK: the result is
+ * then {"resultType":"input_required", inputRequests, requestState} and the
+ * content added is dropped. The client retries the same request with
+ * inputResponses and the requestState; the handler finds the answers with
+ * mcp_out_input() and its state with mcp_out_state(). The core checks the
+ * state before the handler runs (MAC, the same method, name and arguments,
+ * expiry, single use: anything else is refused -32602), and every input
+ * answer is an object. In the legacy era there are no rounds: input and
+ * state are NULL and asking is PDB_E_UNSUPPORTED.
+ */
+
+/* mcp_out_input: the client's answer to input request @key, an object, or NULL. Borrowed. */
+const struct cJSON *mcp_out_input(const struct mcp_out *o, const char *key);
+
+/* mcp_out_state: what the previous round kept (verified), or NULL. Borrowed. */
+const char *mcp_out_state(const struct mcp_out *o);
+
+/**
+ * mcp_out_ask: ask the client for input @key: the request @method
+ * (elicitation/create, sampling/createMessage or roots/list) with @params
+ * (taken, also on failure; NULL: {}). Returns PDB_OK, PDB_E_UNSUPPORTED
+ * (legacy era, or the client did not declare what @method needs),
+ * PDB_E_INVAL (an unknown method, a key of 1 to PDB_MCP_INPUT_KEY_MAX bytes
+ * asked twice), PDB_E_TOO_LARGE (PDB_MCP_INPUTS_MAX asked) or PDB_E_NOMEM.
+ */
+enum pdb_rc mcp_out_ask(struct mcp_out *o, const char *key, const char *method,
+                        struct cJSON *params) PDB_WARN_UNUSED;
+
+/**
+ * mcp_out_keep: hand @state (printable text, at most
+ * PDB_MCP_STATE_PAYLOAD_MAX bytes) to the next round. Returns PDB_OK,
+ * PDB_E_UNSUPPORTED (legacy era, or no MAC configured), PDB_E_TOO_LARGE,
+ * PDB_E_INVAL or PDB_E_NOMEM.
+ */
+enum pdb_rc mcp_out_keep(struct mcp_out *o, const char *state) PDB_WARN_UNUSED;
 
 #endif /* PDBRIDGE_MCP_H */

@@ -38,6 +38,14 @@ struct cJSON;
 #define RPC_SERVER_ERROR       -32000 /* transport-level refusal: busy, bad session, unauthorized */
 #define RPC_REQUEST_TIMEOUT    -32001 /* a deadline passed (the SDKs' RequestTimeout) */
 #define RPC_RESOURCE_NOT_FOUND -32002 /* MCP (legacy era): resources/read of an unknown URI */
+/*
+ * MCP 2026-07-28 (its reserved -32020..-32099): headers that disagree with
+ * the body or are missing; a client capability the request needs but did
+ * not declare; a protocol version in _meta that is not served.
+ */
+#define RPC_HEADER_MISMATCH     -32020
+#define RPC_MISSING_CAPABILITY  -32021
+#define RPC_UNSUPPORTED_VERSION -32022
 
 enum rpc_id_type {
 	RPC_ID_NONE = 0, /* absent: a notification */

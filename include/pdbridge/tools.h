@@ -39,9 +39,10 @@ struct tool_catalog;
 struct tool_conf {
 	const struct pd_conf *pd; /* client settings; must outlive the catalog */
 	bool write;               /* --enable-write-tools: also the tools that change PagerDuty */
-	const char *only;         /* --tools: comma list of names and '*' globs, NULL: every tool */
-	const char *exclude;      /* --exclude-tools: likewise, applied after only */
-	mcp_exec_fn exec;         /* runs resource refreshes on a worker; NULL: no refreshes */
+	bool confirm;        /* write_confirm: a write asks the user first, if the client can */
+	const char *only;    /* --tools: comma list of names and '*' globs, NULL: every tool */
+	const char *exclude; /* --exclude-tools: likewise, applied after only */
+	mcp_exec_fn exec;    /* runs resource refreshes on a worker; NULL: no refreshes */
 	void *exec_ud;
 };
 
@@ -79,6 +80,15 @@ void tool_catalog_attach(struct tool_catalog *cat, struct mcp_server *srv);
  */
 enum pdb_rc tool_catalog_feed(struct tool_catalog *cat, const char *uri,
                               const char *json) PDB_WARN_UNUSED;
+
+/*
+ * tool_catalog_poll: refresh the resources some client subscribes to or
+ * listens for (at most one refresh each per PDB_TOOL_RES_REFRESH_MIN_MS),
+ * so their subscribers hear a change without reading. For a process with
+ * no status poller feeding the cache: call it every poll.interval. Any
+ * thread; never blocks.
+ */
+void tool_catalog_poll(struct tool_catalog *cat);
 
 /* tool_catalog_size: how many tools the catalog knows, and of them how many write. */
 size_t tool_catalog_size(size_t *n_write);

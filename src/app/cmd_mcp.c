@@ -19,6 +19,10 @@
  * listeners from flags only: an MCP client that spawns it speaks stdio, and
  * a listener stored for the daemon must not take that away.
  *
+ * Resources a client subscribes to or listens for are refreshed every
+ * poll.interval seconds (this process has no status poller feeding them, as
+ * `pdbridge run` has), so a listener hears of a change without reading.
+ *
  * Start order: signals are taken before any thread exists, the HTTPS client
  * is initialised, then the worker pool, the MCP server and the transport.
  * Stop order is the reverse: the transport closes its sessions (cancelling
@@ -28,6 +32,7 @@
 #include <pdbridge/app.h>
 #include <pdbridge/ev.h>
 #include <pdbridge/log.h>
+#include <pdbridge/tools.h>
 #include <pdbridge/transport.h>
 
 #include <errno.h>
@@ -85,7 +90,17 @@ static enum pdb_rc http_url(const struct mcp_opts *o, char *url, size_t len, str
 struct run {
 	struct app_engine eng;
 	struct app_mcp mcp;
+	int64_t poll_ms; /* poll.interval: watched resources are refreshed this often */
 };
+
+static void on_poll(struct ev_loop *l, void *ud)
+{
+	struct run *r = ud;
+
+	tool_catalog_poll(r->mcp.cat);
+	if (ev_timer_add(l, r->poll_ms, on_poll, r, NULL))
+		LOG_WARN("mcp", "no timer left: watched resources refresh only when read");
+}
 
 static void run_free(struct run *r)
 {
@@ -135,6 +150,9 @@ static enum pdb_rc start(struct run *r, const struct mcp_opts *o, bool serve, st
 	}
 	if (!rc && stdio)
 		rc = tr_stdio(r->mcp.tr, STDIN_FILENO, STDOUT_FILENO, err);
+	r->poll_ms = cfg_int(c, CFG_POLL_INTERVAL) * 1000;
+	if (!rc && ev_timer_add(r->eng.loop, r->poll_ms, on_poll, r, NULL))
+		rc = pdb_err_set(err, PDB_E_TOO_LARGE, "no timer for the resource refresh");
 	if (!rc)
 		LOG_INFO("mcp", "Starting PagerDuty MCP Server. %s",
 		         m.write ? "Write tools are enabled."

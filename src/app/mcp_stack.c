@@ -8,6 +8,11 @@
  * The bearer token for network listeners comes from --auth-token-file or
  * the mcp.auth_token setting, never from a flag value (shell history,
  * /proc/<pid>/cmdline). A token file others may read is refused.
+ *
+ * The request states MCP 2026-07-28 clients carry between rounds (a
+ * write_confirm question and its answer) are authenticated with HMAC-SHA256
+ * under a key drawn at start (cfg's, the one wolfCrypt adapter outside TLS):
+ * mcp itself has no crypto, it calls mac() below.
  */
 #include <pdbridge/app.h>
 #include <pdbridge/ev.h>
@@ -98,6 +103,7 @@ enum pdb_rc app_mcp_settings_from(const struct cfg *c, const struct app_mcp_opts
 	if (stored_listeners || o->listen.n)
 		m->n_listen = cfg_list(c, CFG_MCP_LISTEN, m->listen, PDB_TR_LISTEN_MAX);
 	m->write = cfg_bool(c, CFG_WRITE_TOOLS);
+	m->confirm = cfg_bool(c, CFG_WRITE_CONFIRM);
 	m->only = nonempty(cfg_str(c, CFG_TOOLS_ALLOW));
 	m->exclude = nonempty(cfg_str(c, CFG_TOOLS_DENY));
 	if (o->token_file) {
@@ -115,6 +121,11 @@ static enum pdb_rc exec_on_pool(void *pool, void (*run)(void *job), void *job)
 	return ev_pool_submit(pool, run, job);
 }
 
+static enum pdb_rc mac(void *key, const void *msg, size_t len, unsigned char out[MCP_MAC_LEN])
+{
+	return cfg_mac_sign(key, msg, len, out);
+}
+
 enum pdb_rc app_mcp_start(struct app_mcp *a, struct ev_loop *loop, struct ev_pool *pool,
                           const struct cfg *c, const struct app_mcp_settings *m,
                           struct pdb_err *err)
@@ -124,9 +135,12 @@ enum pdb_rc app_mcp_start(struct app_mcp *a, struct ev_loop *loop, struct ev_poo
 	                      .title = "pdbridge",
 	                      .instructions = INSTRUCTIONS,
 	                      .exec = exec_on_pool,
-	                      .exec_ud = pool};
+	                      .exec_ud = pool,
+	                      .mac = mac,
+	                      .mac_ud = &a->key};
 	struct tool_conf cc = {.pd = &a->pd,
 	                       .write = m->write,
+	                       .confirm = m->confirm,
 	                       .only = m->only,
 	                       .exclude = m->exclude,
 	                       .exec = exec_on_pool,
@@ -136,6 +150,8 @@ enum pdb_rc app_mcp_start(struct app_mcp *a, struct ev_loop *loop, struct ev_poo
 	size_t i;
 	enum pdb_rc rc;
 
+	if (cfg_mac_init(&a->key))
+		return pdb_err_set(err, PDB_E_IO, "no random bytes for the request-state key");
 	rc = app_pd_conf_from(c, &a->pd, err);
 	if (!rc)
 		rc = tool_catalog_new(&cc, &a->cat, err);
@@ -168,6 +184,7 @@ void app_mcp_free(struct app_mcp *a)
 		tool_catalog_attach(a->cat, NULL);
 	mcp_server_free(a->mcp);
 	tool_catalog_free(a->cat);
+	cfg_mac_wipe(&a->key);
 	memset(a, 0, sizeof(*a));
 	mem_wipe(file_token, sizeof(file_token));
 }

@@ -235,6 +235,10 @@ static const struct cfg_field schema[CFG_KEYS] = {
         .max = PDB_CFG_PATH_MAX,
         .help = "where sys/class/input and dev/input are, to find button.device by name",
     },
+    [CFG_WRITE_CONFIRM] = {
+        .key = "write_confirm", .type = CFG_T_BOOL, .form = CFG_F_TEXT, .def = "false",
+        .help = "MCP write tools ask the user to confirm first when the client can ask",
+    },
 };
 /* clang-format on */
 

@@ -18,6 +18,12 @@
  * What this protects against, and what it does not, is in docs/config.md:
  * the serial is not a secret, so sealing binds a value to a device; it does
  * not hide it from root on that device.
+ *
+ * The same file holds the process MAC key (struct cfg_mac): HMAC-SHA256
+ * under 32 random bytes drawn at start, which the MCP server uses to make
+ * the request states it hands to clients tamper-evident. It is here so that
+ * every wolfCrypt call of pdbridge outside TLS stays in one adapter file;
+ * the key never leaves memory, so a restart invalidates every state out.
  */
 #include "cfg_int.h"
 
@@ -355,4 +361,39 @@ enum pdb_rc cfg_doc_reveal(const struct cfg_entry *e, const struct cfg_seal *sea
 	if (rc == PDB_E_CORRUPT)
 		return pdb_err_set(err, rc, "%s is sealed for this device but damaged", e->key);
 	return rc ? pdb_err_set(err, rc, "cannot unseal %s", e->key) : PDB_OK;
+}
+
+/* --- the process MAC key ---------------------------------------------------------- */
+
+enum pdb_rc cfg_mac_init(struct cfg_mac *m)
+{
+	ssize_t n = getrandom(m->key, sizeof(m->key), 0);
+
+	if (n == (ssize_t)sizeof(m->key))
+		return PDB_OK;
+	cfg_mac_wipe(m);
+	return PDB_E_IO;
+}
+
+enum pdb_rc cfg_mac_sign(const struct cfg_mac *m, const void *msg, size_t len,
+                         uint8_t out[CFG_MAC_LEN])
+{
+	Hmac h;
+	int bad;
+
+	if (len > 0xffffffffu || wc_HmacInit(&h, NULL, INVALID_DEVID))
+		return PDB_E_INTERNAL;
+	bad = wc_HmacSetKey(&h, WC_SHA256, m->key, sizeof(m->key)) ||
+	      wc_HmacUpdate(&h, msg, (word32)len) || wc_HmacFinal(&h, out);
+	wc_HmacFree(&h);
+	return bad ? PDB_E_INTERNAL : PDB_OK;
+}
+
+void cfg_mac_wipe(struct cfg_mac *m)
+{
+	volatile uint8_t *p = m->key;
+	size_t i;
+
+	for (i = 0; i < sizeof(m->key); i++)
+		p[i] = 0;
 }

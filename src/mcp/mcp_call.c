@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * mcp_call.c - tools/call: the deferral to the executor, the worker side of
- * a call (progress, log, server-to-client requests), and the result.
+ * a call (progress, log, server-to-client requests, asking the user in
+ * either era), and the result: content, an error, or (2026-07-28) the
+ * input_required question of a multi round-trip call.
  *
  * Lifetime: a call is created on the loop thread, linked into its session's
  * in-flight list and given a session reference before it is handed to the
@@ -33,6 +35,8 @@ static void call_free(struct mcp_call *c)
 {
 	jsonx_free(c->args);
 	jsonx_free(c->structured);
+	jsonx_free(c->answers);
+	mcp__rounds_free(&c->rounds);
 	mcp__out_free(&c->out);
 	mem_free(c);
 }
@@ -123,14 +127,13 @@ static cJSON *error_result(const char *text)
 	return res;
 }
 
-static enum pdb_rc write_tool_error(const struct rpc_id *id, const char *text, struct buf *out)
+/* Write @res (taken; NULL: out of memory) as the call's response, finished for its era. */
+static enum pdb_rc write_result(struct mcp_call *c, cJSON *res, struct buf *out)
 {
-	cJSON *res = error_result(text);
-	enum pdb_rc rc;
+	enum pdb_rc rc = PDB_E_NOMEM;
 
-	if (!res)
-		return PDB_E_NOMEM;
-	rc = rpc_write_result(out, id, res);
+	if (res && (!(c->features & MCP_F_STATELESS) || mcp__finish_result(c->s->srv, res, false)))
+		rc = rpc_write_result(out, &c->id, res);
 	cJSON_Delete(res);
 	return rc;
 }
@@ -140,21 +143,24 @@ static void write_outcome(struct mcp_call *c, enum pdb_rc rc, const struct pdb_e
                           struct buf *out)
 {
 	char text[PDB_ERRMSG_MAX + 64];
-	cJSON *res = NULL;
+	cJSON *res;
 
 	if (rc) {
 		/* A failing tool is a result the model can read, not a protocol error. */
 		snprintf(text, sizeof(text), "%s", pdb_err_text(err));
-		rc = write_tool_error(&c->id, text, out);
+		res = error_result(text);
+	} else if (mcp__rounds_asked(&c->rounds)) {
+		res = mcp__rounds_result(c->s->srv, &c->rounds, text, sizeof(text));
+		if (!res)
+			res = error_result(text);
 	} else {
 		res = result_json(c);
-		rc = res ? rpc_write_result(out, &c->id, res) : PDB_E_NOMEM;
-		cJSON_Delete(res);
-		if (rc == PDB_E_TOO_LARGE) {
-			snprintf(text, sizeof(text), "the result of %s exceeds %u bytes",
-			         c->tool->name, (unsigned)PDB_MCP_MSG_MAX);
-			rc = write_tool_error(&c->id, text, out);
-		}
+	}
+	rc = write_result(c, res, out);
+	if (rc == PDB_E_TOO_LARGE) {
+		snprintf(text, sizeof(text), "the result of %s exceeds %u bytes", c->tool->name,
+		         (unsigned)PDB_MCP_MSG_MAX);
+		rc = write_result(c, error_result(text), out);
 	}
 	if (rc &&
 	    rpc_write_error(out, &c->id, RPC_INTERNAL_ERROR, "Internal error: out of memory", NULL))
@@ -230,6 +236,10 @@ static struct mcp_call *new_call(struct mcp_req *r)
 		mcp__fail(r, RPC_INVALID_PARAMS, "Invalid params: unknown tool %.64s", name);
 		return NULL;
 	}
+	if ((r->features & MCP_F_STATELESS) && (tool->needs & ~r->caps)) {
+		mcp__refuse_caps(r, tool->needs & ~r->caps);
+		return NULL;
+	}
 	args = cJSON_GetObjectItemCaseSensitive(p, "arguments");
 	if (args && !cJSON_IsNull(args) && !cJSON_IsObject(args)) {
 		mcp__fail(r, RPC_INVALID_PARAMS, "Invalid params: arguments must be an object");
@@ -245,10 +255,22 @@ static struct mcp_call *new_call(struct mcp_req *r)
 	c->tool_index = index;
 	c->id = r->m->id;
 	c->stream = r->stream;
-	c->features = r->s->features;
+	c->features = r->features;
+	c->caps = r->caps;
+	c->log_min = r->log_min;
 	mcp__out_init(&c->out, MCP_OUT_CONTENT);
 	/* The request document dies with mcp_handle(): the call keeps its own copy. */
 	c->args = cJSON_IsObject(args) ? cJSON_Duplicate(args, true) : cJSON_CreateObject();
+	if (mcp__rounds_move(&c->rounds, &r->rounds)) {
+		mcp__fail(r, RPC_INTERNAL_ERROR, "Internal error: out of memory");
+		call_free(c);
+		return NULL;
+	}
+	/* a new request state binds to what the call keeps, not to the dying document */
+	c->rounds.method = "tools/call";
+	c->rounds.name = tool->name;
+	c->rounds.args = c->args;
+	c->out.rounds = c->rounds.on ? &c->rounds : NULL;
 	meta = cJSON_GetObjectItemCaseSensitive(p, "_meta");
 	tok = cJSON_GetObjectItemCaseSensitive(meta, "progressToken");
 	if (tok && rpc_read_id(tok, &c->token)) {
@@ -276,8 +298,10 @@ static bool admit(struct mcp_req *r, struct mcp_call *c)
 	pthread_mutex_lock(&s->mu);
 	for (o = s->calls; o && ok; o = o->next)
 		if (rpc_id_equal(&o->id, &c->id))
-			ok = !mcp__fail(r, RPC_INVALID_REQUEST,
-			                "Invalid Request: request id already in flight");
+			ok = false;
+	if (!ok || mcp__listen_has(s, &c->id))
+		ok = !mcp__fail(r, RPC_INVALID_REQUEST,
+		                "Invalid Request: request id already in flight");
 	if (ok && s->n_calls >= PDB_MCP_INFLIGHT_MAX)
 		ok = !mcp__fail(r, RPC_SERVER_ERROR,
 		                "Server error: more than %d tool calls in flight on this session",
@@ -356,12 +380,7 @@ bool mcp_call_cancelled(struct mcp_call *c)
 
 bool mcp_call_client_can(struct mcp_call *c, enum mcp_client_cap cap)
 {
-	bool yes;
-
-	pthread_mutex_lock(&c->s->mu);
-	yes = (c->s->caps & (unsigned)cap) != 0;
-	pthread_mutex_unlock(&c->s->mu);
-	return yes;
+	return (c->caps & (unsigned)cap) != 0; /* fixed when the call was made */
 }
 
 enum pdb_rc mcp_call_progress(struct mcp_call *c, double progress, double total,
@@ -403,18 +422,20 @@ enum pdb_rc mcp_call_log(struct mcp_call *c, enum mcp_log_level lvl, const char 
                          const char *fmt, ...)
 {
 	char text[PDB_LOG_LINE_MAX];
-	enum mcp_log_level min;
+	int min = c->log_min;
 	struct buf b;
 	va_list ap;
 	cJSON *p;
 	size_t n;
 	enum pdb_rc rc = PDB_E_NOMEM;
 
-	pthread_mutex_lock(&c->s->mu);
-	min = c->s->log_level;
-	pthread_mutex_unlock(&c->s->mu);
-	if (lvl < min)
-		return PDB_OK; /* "at or above the level set" */
+	if (min == MCP_LOG_SESSION) { /* logging/setLevel may change it while the call runs */
+		pthread_mutex_lock(&c->s->mu);
+		min = (int)c->s->log_level;
+		pthread_mutex_unlock(&c->s->mu);
+	}
+	if ((int)lvl < min)
+		return PDB_OK; /* "at or above the level set"; 2026-07-28 without logLevel: none */
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
@@ -433,8 +454,7 @@ enum pdb_rc mcp_call_log(struct mcp_call *c, enum mcp_log_level lvl, const char 
 	return rc;
 }
 
-/* The client capability @method needs (0: none). */
-static unsigned cap_for(const char *method)
+unsigned mcp__cap_for(const char *method)
 {
 	static const struct {
 		const char *method;
@@ -494,7 +514,7 @@ enum pdb_rc mcp_call_request(struct mcp_call *c, const char *method, struct cJSO
 	struct mcp_session *s = c->s;
 	struct mcp_pending *p = NULL;
 	struct rpc_id id = {.type = RPC_ID_INT};
-	unsigned need = cap_for(method);
+	unsigned need = mcp__cap_for(method);
 	struct buf b;
 	enum pdb_rc rc;
 
@@ -503,7 +523,14 @@ enum pdb_rc mcp_call_request(struct mcp_call *c, const char *method, struct cJSO
 	if (timeout_ms <= 0)
 		timeout_ms = s->srv->conf.request_timeout_ms;
 	pthread_mutex_lock(&s->mu);
-	if (need && !(s->caps & need)) {
+	if (c->features & MCP_F_STATELESS) {
+		rc = pdb_err_set(err, PDB_E_UNSUPPORTED,
+		                 "%s: a 2026-07-28 request gets no requests from the server; it is "
+		                 "asked with input_required",
+		                 method);
+		goto out;
+	}
+	if (need && !(c->caps & need)) {
 		rc = pdb_err_set(err, PDB_E_UNSUPPORTED, "the client does not support %s", method);
 		goto out;
 	}
@@ -547,4 +574,45 @@ out:
 	buf_free(&b);
 	cJSON_Delete(params);
 	return rc;
+}
+
+enum pdb_rc mcp_call_elicit(struct mcp_call *c, const char *key, struct cJSON *params,
+                            const struct cJSON **answer, struct pdb_err *err)
+{
+	char mark[PDB_MCP_INPUT_KEY_MAX + 16];
+	const cJSON *in;
+	cJSON *res = NULL;
+	enum pdb_rc rc;
+
+	*answer = NULL;
+	if (!(c->caps & MCP_CLIENT_ELICITATION)) {
+		cJSON_Delete(params);
+		return pdb_err_set(err, PDB_E_UNSUPPORTED,
+		                   "the client cannot ask the user (no elicitation capability)");
+	}
+	if (!(c->features & MCP_F_STATELESS)) { /* legacy: ask now, wait for the answer */
+		rc = mcp_call_request(c, "elicitation/create", params, 0, &res, err);
+		if (rc)
+			return rc;
+		if (!c->answers)
+			c->answers = cJSON_CreateArray();
+		if (!c->answers || !cJSON_AddItemToArray(c->answers, res)) { /* takes res */
+			cJSON_Delete(res);
+			return pdb_err_set(err, PDB_E_NOMEM, "out of memory keeping the answer");
+		}
+		*answer = res;
+		return PDB_OK;
+	}
+	/* 2026-07-28: an answer counts only with the state issued with this very question */
+	snprintf(mark, sizeof(mark), "elicit:%s", key);
+	in = mcp_out_input(&c->out, key);
+	if (in && c->rounds.state && !strcmp(c->rounds.state, mark)) {
+		cJSON_Delete(params);
+		*answer = in;
+		return PDB_OK;
+	}
+	rc = mcp_out_ask(&c->out, key, "elicitation/create", params);
+	if (!rc)
+		rc = mcp_out_keep(&c->out, mark);
+	return rc ? pdb_err_set(err, rc, "cannot ask the user: %s", pdb_strerror(rc)) : PDB_OK;
 }

@@ -188,7 +188,7 @@ enum pdb_rc mcp__tools_list(struct mcp_req *r)
 		return PDB_E_INVAL;
 	res = page_result("tools", 't', end, srv->conf.n_tools, &arr);
 	for (i = first; res && i < end; i++) {
-		if (!push(arr, tool_json(srv, i, r->s->features))) {
+		if (!push(arr, tool_json(srv, i, r->features))) {
 			cJSON_Delete(res);
 			res = NULL;
 		}
@@ -229,7 +229,7 @@ enum pdb_rc mcp__resources_list(struct mcp_req *r)
 		const struct mcp_resource *x = &c->resources[i];
 
 		if (!push(arr, described("uri", x->uri, x->name, x->title, x->description,
-		                         x->mime_type, r->s->features))) {
+		                         x->mime_type, r->features))) {
 			cJSON_Delete(res);
 			res = NULL;
 		}
@@ -253,7 +253,7 @@ enum pdb_rc mcp__templates_list(struct mcp_req *r)
 		const struct mcp_template *x = &c->templates[i];
 
 		if (!push(arr, described("uriTemplate", x->uri_template, x->name, x->title,
-		                         x->description, x->mime_type, r->s->features))) {
+		                         x->description, x->mime_type, r->features))) {
 			cJSON_Delete(res);
 			res = NULL;
 		}
@@ -308,6 +308,13 @@ static mcp_read_fn find_reader(const struct mcp_conf *c, const char *uri, void *
 	return NULL;
 }
 
+bool mcp__resource_known(const struct mcp_server *srv, const char *uri)
+{
+	void *ud;
+
+	return find_reader(&srv->conf, uri, &ud) != NULL;
+}
+
 /* The "uri" string param, at most PDB_MCP_URI_MAX bytes. */
 static enum pdb_rc uri_param(struct mcp_req *r, const char **uri)
 {
@@ -317,6 +324,15 @@ static enum pdb_rc uri_param(struct mcp_req *r, const char **uri)
 		return mcp__fail(r, RPC_INVALID_PARAMS, "Invalid params: uri longer than %d bytes",
 		                 PDB_MCP_URI_MAX);
 	return PDB_OK;
+}
+
+/* The handler asked for input (2026-07-28): the result is the question. */
+static enum pdb_rc input_required(struct mcp_req *r)
+{
+	char why[PDB_ERRMSG_MAX];
+
+	r->result = mcp__rounds_result(r->s->srv, &r->rounds, why, sizeof(why));
+	return r->result ? PDB_OK : mcp__fail(r, RPC_INTERNAL_ERROR, "Internal error: %s", why);
 }
 
 static enum pdb_rc not_found(struct mcp_req *r, const char *uri)
@@ -346,11 +362,16 @@ enum pdb_rc mcp__resources_read(struct mcp_req *r)
 	if (!read)
 		return not_found(r, uri);
 	mcp__out_init(&out, MCP_OUT_CONTENTS);
+	out.rounds = r->rounds.on ? &r->rounds : NULL;
 	pdb_err_clear(&err);
 	rc = read(uri, &out, ud, &err);
 	if (rc == PDB_E_NOTFOUND) {
 		mcp__out_free(&out);
 		return not_found(r, uri);
+	}
+	if (!rc && mcp__rounds_asked(&r->rounds)) {
+		mcp__out_free(&out);
+		return input_required(r);
 	}
 	if (rc || !out.n) { /* "never an empty contents" */
 		mcp__out_free(&out);
@@ -474,7 +495,7 @@ enum pdb_rc mcp__prompts_list(struct mcp_req *r)
 		return PDB_E_INVAL;
 	res = page_result("prompts", 'p', end, c->n_prompts, &arr);
 	for (i = first; res && i < end; i++) {
-		if (!push(arr, prompt_json(&c->prompts[i], r->s->features))) {
+		if (!push(arr, prompt_json(&c->prompts[i], r->features))) {
 			cJSON_Delete(res);
 			res = NULL;
 		}
@@ -545,9 +566,14 @@ enum pdb_rc mcp__prompts_get(struct mcp_req *r)
 	if (!args)
 		return oom(r);
 	mcp__out_init(&out, MCP_OUT_MESSAGES);
+	out.rounds = r->rounds.on ? &r->rounds : NULL;
 	pdb_err_clear(&err);
 	rc = p->get(args, &out, p->ud, &err);
 	cJSON_Delete(empty);
+	if (!rc && mcp__rounds_asked(&r->rounds)) {
+		mcp__out_free(&out);
+		return input_required(r);
+	}
 	if (rc) {
 		mcp__out_free(&out);
 		code =

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * mcp_server.c - the server, its sessions, and mcp_handle(): parsing,
- * classification, batches, the method tables, the lifecycle (initialize,
- * version negotiation, ping) and routing of responses to our own requests.
+ * classification, batches, the legacy method table, the lifecycle
+ * (initialize, version negotiation, ping) and routing of responses to our
+ * own requests. A request to serve statelessly (2026-07-28) goes to
+ * mcp_stateless.c instead, whatever the session negotiated.
  *
  * Version negotiation (every legacy version, "Lifecycle"): a supported
  * requested version is echoed; anything else is answered with the latest
@@ -44,6 +46,11 @@ static int version_index(const char *v)
 bool mcp_version_supported(const char *v)
 {
 	return v && version_index(v) >= 0;
+}
+
+bool mcp_version_stateless(const char *v)
+{
+	return v && !strcmp(v, MCP_VERSION_STATELESS);
 }
 
 enum pdb_rc mcp__fail(struct mcp_req *r, int code, const char *fmt, ...)
@@ -237,6 +244,7 @@ void mcp__session_unref(struct mcp_session *s)
 		mem_free(s->subs[i]);
 	for (i = 0; i < PDB_MCP_PENDING_MAX; i++)
 		jsonx_free(s->pending[i].result);
+	mcp__listen_free(s);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	mem_free(s);
@@ -277,6 +285,7 @@ void mcp_session_cancel_stream(struct mcp_session *s, uint64_t stream)
 	for (c = s->calls; c; c = c->next)
 		if (c->stream == stream)
 			c->cancelled = true;
+	mcp__listen_cancel(s, NULL, stream);
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 }
@@ -289,6 +298,7 @@ void mcp__cancel_call(struct mcp_session *s, const struct rpc_id *id)
 	for (c = s->calls; c; c = c->next)
 		if (rpc_id_equal(&c->id, id))
 			c->cancelled = true;
+	mcp__listen_cancel(s, id, 0);
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 }
@@ -321,6 +331,8 @@ void mcp_resource_updated(struct mcp_server *srv, const char *uri)
 				break;
 			}
 		}
+		if (!s->closed)
+			mcp__listen_notify(s, uri);
 		pthread_mutex_unlock(&s->mu);
 	}
 	pthread_mutex_unlock(&srv->mu);
@@ -329,9 +341,29 @@ out:
 	cJSON_Delete(params);
 }
 
+bool mcp_resource_watched(struct mcp_server *srv, const char *uri)
+{
+	struct mcp_session *s;
+	bool yes = false;
+	size_t i, j;
+
+	pthread_mutex_lock(&srv->mu);
+	for (s = srv->sessions; s && !yes; s = s->next) {
+		pthread_mutex_lock(&s->mu);
+		for (i = 0; i < PDB_MCP_SUBS_MAX && !yes; i++)
+			yes = s->subs[i] && !strcmp(s->subs[i], uri);
+		for (i = 0; i < PDB_MCP_LISTENS_MAX && !yes; i++)
+			for (j = 0; s->listens[i].used && j < s->listens[i].n_uris && !yes; j++)
+				yes = !strcmp(s->listens[i].uris[j], uri);
+		pthread_mutex_unlock(&s->mu);
+	}
+	pthread_mutex_unlock(&srv->mu);
+	return yes;
+}
+
 /* --- lifecycle methods ------------------------------------------------------ */
 
-static unsigned client_caps(const cJSON *caps)
+unsigned mcp__client_caps(const cJSON *caps)
 {
 	unsigned c = 0;
 
@@ -354,7 +386,7 @@ static bool add_cap(cJSON *caps, const char *name, const char *k1, bool v1, cons
 }
 
 /* Our capabilities: only what this server (its tables) and the version implement. */
-static cJSON *server_caps(const struct mcp_server *srv, unsigned features)
+cJSON *mcp__server_caps(const struct mcp_server *srv, unsigned features)
 {
 	const struct mcp_conf *c = &srv->conf;
 	cJSON *caps = cJSON_CreateObject();
@@ -379,7 +411,7 @@ static cJSON *init_result(const struct mcp_server *srv, int v)
 {
 	const struct mcp_conf *c = &srv->conf;
 	unsigned f = mcp__versions[v].features;
-	cJSON *res = cJSON_CreateObject(), *caps = server_caps(srv, f);
+	cJSON *res = cJSON_CreateObject(), *caps = mcp__server_caps(srv, f);
 	cJSON *info = cJSON_CreateObject();
 	bool ok;
 
@@ -434,7 +466,7 @@ static enum pdb_rc h_initialize(struct mcp_req *r)
 	pthread_mutex_lock(&s->mu);
 	s->version = v;
 	s->features = mcp__versions[v].features;
-	s->caps = client_caps(caps);
+	s->caps = mcp__client_caps(caps);
 	pthread_mutex_unlock(&s->mu);
 	LOG_DEBUG("mcp", "initialize: client asked %.32s, serving %s", requested,
 	          mcp__versions[v].name);
@@ -448,13 +480,6 @@ static enum pdb_rc h_ping(struct mcp_req *r)
 	return r->result ? PDB_OK
 	                 : mcp__fail(r, RPC_INTERNAL_ERROR, "Internal error: out of memory");
 }
-
-/* Capabilities a method needs from our tables. */
-#define NEED_INIT      1u /* only after initialize */
-#define NEED_TOOLS     2u
-#define NEED_RESOURCES 4u
-#define NEED_PROMPTS   8u
-#define NEED_COMPLETE  16u
 
 static const struct {
 	const char *name;
@@ -476,7 +501,7 @@ static const struct {
     {"completion/complete", mcp__complete, NEED_INIT | NEED_COMPLETE},
 };
 
-static bool have(const struct mcp_server *srv, unsigned needs)
+bool mcp__have(const struct mcp_server *srv, unsigned needs)
 {
 	const struct mcp_conf *c = &srv->conf;
 
@@ -490,11 +515,17 @@ static void serve_request(struct mcp_req *r)
 {
 	size_t i;
 
+	pthread_mutex_lock(&r->s->mu);
+	r->features = r->s->features;
+	r->caps = r->s->caps;
+	pthread_mutex_unlock(&r->s->mu);
+	r->log_min = MCP_LOG_SESSION;
+
 	for (i = 0; i < PDB_N_OF(requests); i++) {
 		if (strcmp(requests[i].name, r->m->method))
 			continue;
 		/* A capability we did not declare is an unknown method (spec: -32601). */
-		if (!have(r->s->srv, requests[i].needs))
+		if (!mcp__have(r->s->srv, requests[i].needs))
 			break;
 		if ((requests[i].needs & NEED_INIT) && r->s->version < 0) {
 			mcp__fail(r, RPC_INVALID_REQUEST, "Invalid Request: send initialize first");
@@ -573,9 +604,21 @@ static void write_reply(struct mcp_req *r, struct buf *out)
 		LOG_ERROR("mcp", "cannot write even an error reply: %s", pdb_strerror(rc));
 }
 
+/* The notification a listen answers with now (its acknowledgement), into @out. */
+static void write_note(struct mcp_req *r, struct buf *out)
+{
+	cJSON *method = cJSON_DetachItemFromObjectCaseSensitive(r->note, "method");
+	cJSON *params = cJSON_DetachItemFromObjectCaseSensitive(r->note, "params");
+
+	if (!cJSON_IsString(method) || rpc_write_notification(out, method->valuestring, params))
+		LOG_ERROR("mcp", "cannot write a notification");
+	cJSON_Delete(method);
+	cJSON_Delete(params);
+}
+
 /* Serve one parsed message; a reply (if any) goes to @out. Returns true when one was written. */
 static bool serve_one(struct mcp_session *s, const cJSON *v, uint64_t stream, bool in_batch,
-                      struct buf *out, struct mcp_result *res)
+                      const struct mcp_http_headers *hdr, struct buf *out, struct mcp_result *res)
 {
 	struct rpc_msg m;
 	struct rpc_fault f;
@@ -599,13 +642,23 @@ static bool serve_one(struct mcp_session *s, const cJSON *v, uint64_t stream, bo
 	r.s = s;
 	r.m = &m;
 	r.stream = stream;
-	if (in_batch && !strcmp(m.method, "initialize")) /* 2025-03-26: MUST NOT be batched */
+	r.hdr = hdr;
+	if (hdr || mcp__wants_stateless(&m))
+		mcp__serve_stateless(&r);
+	else if (in_batch && !strcmp(m.method, "initialize")) /* 2025-03-26: MUST NOT be batched */
 		mcp__fail(&r, RPC_INVALID_REQUEST, "Invalid Request: initialize cannot be batched");
 	else
 		serve_request(&r);
+	res->rejected = r.rejected;
+	res->no_method = r.no_method;
+	mcp__rounds_free(&r.rounds);
 	if (r.deferred) {
 		res->deferred++;
-		return false;
+		if (!r.note)
+			return false;
+		write_note(&r, out);
+		cJSON_Delete(r.note);
+		return true;
 	}
 	write_reply(&r, out);
 	cJSON_Delete(r.result);
@@ -629,7 +682,7 @@ static void serve_batch(struct mcp_session *s, const cJSON *arr, uint64_t stream
 		/* Every element is served even once the reply no longer fits: its effects happen.
 		 */
 		buf_reset(&one);
-		if (!serve_one(s, v, stream, true, &one, res) || !buf_len(&one))
+		if (!serve_one(s, v, stream, true, NULL, &one, res) || !buf_len(&one))
 			continue;
 		if (ok && ((replies && buf_addc(out, ',')) ||
 		           buf_add(out, buf_cstr(&one), buf_len(&one))))
@@ -652,8 +705,8 @@ static void serve_batch(struct mcp_session *s, const cJSON *arr, uint64_t stream
 	                              "Internal error: batch reply too large", NULL);
 }
 
-struct mcp_result mcp_handle(struct mcp_session *s, const char *in, size_t len, uint64_t stream,
-                             struct buf *out)
+static struct mcp_result handle(struct mcp_session *s, const char *in, size_t len, uint64_t stream,
+                                const struct mcp_http_headers *hdr, struct buf *out)
 {
 	struct mcp_result res = {0};
 	struct rpc_fault f;
@@ -667,7 +720,7 @@ struct mcp_result mcp_handle(struct mcp_session *s, const char *in, size_t len, 
 	if (cJSON_IsArray(doc)) {
 		/* Batches exist only in 2025-03-26 ("MUST support receiving"); later versions
 		 * removed them. */
-		if (!(s->features & MCP_F_BATCH) || s->version < 0) {
+		if (!(s->features & MCP_F_BATCH) || s->version < 0 || hdr) {
 			f.code = RPC_INVALID_REQUEST;
 			f.id.type = RPC_ID_NULL;
 			snprintf(f.msg, sizeof(f.msg),
@@ -681,10 +734,25 @@ struct mcp_result mcp_handle(struct mcp_session *s, const char *in, size_t len, 
 			serve_batch(s, doc, stream, out, &res);
 		}
 	} else {
-		res.reply = serve_one(s, doc, stream, false, out, &res) && buf_len(out) > 0;
+		res.reply = serve_one(s, doc, stream, false, hdr, out, &res) && buf_len(out) > 0;
 	}
 	jsonx_free(doc);
 	return res;
+}
+
+struct mcp_result mcp_handle(struct mcp_session *s, const char *in, size_t len, uint64_t stream,
+                             struct buf *out)
+{
+	return handle(s, in, len, stream, NULL, out);
+}
+
+struct mcp_result mcp_handle_http(struct mcp_session *s, const char *in, size_t len,
+                                  uint64_t stream, const struct mcp_http_headers *h,
+                                  struct buf *out)
+{
+	static const struct mcp_http_headers none;
+
+	return handle(s, in, len, stream, h ? h : &none, out);
 }
 
 enum pdb_rc mcp_write_error(struct buf *out, enum pdb_rc rc, const char *msg)
@@ -705,6 +773,36 @@ bool mcp_is_initialize(const char *in, size_t len)
 		return false;
 	yes =
 	    !rpc_classify(doc, &m, &f) && m.kind == RPC_REQUEST && !strcmp(m.method, "initialize");
+	jsonx_free(doc);
+	return yes;
+}
+
+/* @len bytes at @in hold the text @mark. */
+static bool contains(const char *in, size_t len, const char *mark)
+{
+	size_t n = strlen(mark), i;
+
+	for (i = 0; i + n <= len; i++)
+		if (in[i] == mark[0] && !memcmp(in + i, mark, n))
+			return true;
+	return false;
+}
+
+bool mcp_is_stateless(const char *in, size_t len)
+{
+	static const char *const marks[] = {"io.modelcontextprotocol/", "server/discover",
+	                                    "subscriptions/listen"};
+	struct rpc_fault f;
+	struct rpc_msg m;
+	cJSON *doc = NULL;
+	size_t i;
+	bool yes = false;
+
+	for (i = 0; i < PDB_N_OF(marks) && !yes; i++)
+		yes = contains(in, len, marks[i]);
+	if (!yes || rpc_parse(in, len, &doc, &f))
+		return false;
+	yes = !rpc_classify(doc, &m, &f) && m.kind == RPC_REQUEST && mcp__wants_stateless(&m);
 	jsonx_free(doc);
 	return yes;
 }

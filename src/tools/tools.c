@@ -10,7 +10,8 @@
  * into a silently missing tool.
  *
  * Every served tool calls run_tool() below: check the arguments against the
- * row, borrow a client, run the row's handler or the engine, give the client
+ * row, for a write under write_confirm ask the user first (tools_confirm.c),
+ * borrow a client, run the row's handler or the engine, give the client
  * back. The clients are made on first use, at most one per worker, and each
  * is used by one thread at a time, as pd.h requires.
  */
@@ -224,11 +225,18 @@ static enum pdb_rc run_tool(struct mcp_call *call, const cJSON *args, void *ud, 
 {
 	const struct tool_entry *e = ud;
 	struct tool_ctx x = {.cat = e->cat, .def = e->def, .call = call, .err = err};
+	bool go = true;
 	enum pdb_rc rc;
 
 	rc = tool__check_args(e->def, args, &x.args, err);
 	if (rc)
 		return rc;
+	if ((e->def->flags & TD_WRITE) && e->cat->conf.confirm)
+		rc = tool__confirm(&x, &go);
+	if (rc || !go) {
+		jsonx_free(x.args);
+		return rc;
+	}
 	rc = tool__client_get(e->cat, &x.pc, err);
 	if (!rc) {
 		pd_client_set_caller(x.pc, e->def->name); /* the usage counts, per tool */

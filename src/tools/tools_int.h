@@ -233,6 +233,15 @@ enum pdb_rc tool__need_me(struct tool_ctx *x, struct tool_me *me,
 /* tool__glob: @name matches @pat, where '*' stands for any run of characters. */
 bool tool__glob(const char *pat, const char *name);
 
+/*
+ * tool__confirm: write_confirm for the write call @x: ask the user when the
+ * client can (tools_confirm.c). Returns PDB_OK with *@go set to run the
+ * write, PDB_OK with *@go false when the question went out (the call
+ * returns at once: its result is the question), PDB_E_DENIED (@x->err says
+ * the user declined) or the asking's failure.
+ */
+enum pdb_rc tool__confirm(struct tool_ctx *x, bool *go) PDB_WARN_UNUSED;
+
 /* --- schemas (tools_schema.c) ---------------------------------------------------- */
 
 /*

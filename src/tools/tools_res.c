@@ -13,8 +13,10 @@
  * queues a refresh on a worker, at most one per resource at a time and at
  * most one per PDB_TOOL_RES_REFRESH_MIN_MS however often clients read
  * (PagerDuty's rate limit is shared with the tools). Until the first
- * refresh lands a read says "loading"; subscribers hear
- * notifications/resources/updated whenever the content changes. A failed
+ * refresh lands a read says "loading"; subscribers (resources/subscribe,
+ * subscriptions/listen) hear notifications/resources/updated whenever the
+ * content changes, and tool_catalog_poll() refreshes what they watch even
+ * when nobody reads it. A failed
  * refresh keeps the last content and marks it stale with the error.
  * tool_catalog_feed() lets the status poller fill the same cache.
  *
@@ -242,14 +244,16 @@ static void refresh(void *arg)
 	buf_free(&b);
 }
 
-/* Queue a refresh of @k when it is due (caller holds cat->mu). */
-static void maybe_refresh(struct tool_cache *c, int k)
+/*
+ * Queue a refresh of @k when its content is older than @max_age_ms and the
+ * last try was long enough ago (caller holds cat->mu).
+ */
+static void maybe_refresh(struct tool_cache *c, int k, int64_t max_age_ms)
 {
 	struct res_slot *s = &c->slot[k];
 	int64_t now = clk_now_ms();
 
-	if (s->busy || !c->cat->conf.exec ||
-	    (s->fetched_ms && now - s->fetched_ms < PDB_TOOL_RES_TTL_MS) ||
+	if (s->busy || !c->cat->conf.exec || (s->fetched_ms && now - s->fetched_ms < max_age_ms) ||
 	    (s->tried_ms && now - s->tried_ms < PDB_TOOL_RES_REFRESH_MIN_MS))
 		return;
 	s->tried_ms = now;
@@ -302,7 +306,7 @@ static enum pdb_rc read_resource(const char *uri, struct mcp_out *out, void *ud,
 		return PDB_E_NOTFOUND;
 	buf_init(&b, PDB_MCP_MSG_MAX / 2);
 	pthread_mutex_lock(&cat->mu);
-	maybe_refresh(cat->cache, k);
+	maybe_refresh(cat->cache, k, PDB_TOOL_RES_TTL_MS);
 	rc = render(cat->cache, k, &b);
 	pthread_mutex_unlock(&cat->mu);
 	if (!rc)
@@ -326,6 +330,24 @@ static enum pdb_rc read_usage(const char *uri, struct mcp_out *out, void *ud, st
 		rc = mcp_out_resource_text(out, uri, MIME, buf_cstr(&b));
 	buf_free(&b);
 	return rc ? pdb_err_set(err, rc, "cannot serve %s: %s", uri, pdb_strerror(rc)) : PDB_OK;
+}
+
+void tool_catalog_poll(struct tool_catalog *cat)
+{
+	struct mcp_server *srv;
+	int k;
+
+	pthread_mutex_lock(&cat->mu);
+	srv = cat->srv;
+	pthread_mutex_unlock(&cat->mu);
+	for (k = 0; srv && k < TOOL_RESOURCES; k++) {
+		/* it takes the server's locks: not under ours */
+		if (!mcp_resource_watched(srv, uris[k]))
+			continue;
+		pthread_mutex_lock(&cat->mu);
+		maybe_refresh(cat->cache, k, 0);
+		pthread_mutex_unlock(&cat->mu);
+	}
 }
 
 enum pdb_rc tool_catalog_feed(struct tool_catalog *cat, const char *uri, const char *json)
@@ -391,7 +413,7 @@ static enum pdb_rc complete_incident(const char *arg, const char *value, struct 
 	if (strcmp(arg, "incident_id"))
 		return PDB_OK;
 	pthread_mutex_lock(&cat->mu);
-	maybe_refresh(cat->cache, RES_INCIDENTS);
+	maybe_refresh(cat->cache, RES_INCIDENTS, PDB_TOOL_RES_TTL_MS);
 	n = cat->cache->n_open;
 	memcpy(ids, cat->cache->open_ids, n * sizeof(ids[0]));
 	pthread_mutex_unlock(&cat->mu);
@@ -422,7 +444,7 @@ static enum pdb_rc handoff(const cJSON *args, struct mcp_out *out, void *ud, str
 	for (k = 0; k < TOOL_RESOURCES && !rc; k++) {
 		buf_init(&b, PDB_MCP_MSG_MAX / 4);
 		pthread_mutex_lock(&cat->mu);
-		maybe_refresh(cat->cache, k);
+		maybe_refresh(cat->cache, k, PDB_TOOL_RES_TTL_MS);
 		rc = render(cat->cache, k, &b);
 		pthread_mutex_unlock(&cat->mu);
 		if (!rc)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * tr_http.c - Streamable HTTP (MCP 2025-03-26 .. 2025-11-25) on
- * libmicrohttpd, driven from the event loop.
+ * tr_http.c - Streamable HTTP (MCP 2025-03-26 .. 2025-11-25, and
+ * 2026-07-28 beside them) on libmicrohttpd, driven from the event loop.
  *
  * libmicrohttpd runs with MHD_USE_EPOLL and no thread of its own: its epoll
  * fd is one of the loop's fds, MHD_run() is called when it is readable or
@@ -22,10 +22,16 @@
  * running drive() for one more turn.
  *
  * Checks, in order, before a body is read: path (404), Host (403: DNS
- * rebinding), Origin (403), bearer token (401), method (405),
- * MCP-Protocol-Version (400), Content-Type (415), Accept (406),
- * Content-Length (413). Then: a missing Mcp-Session-Id on anything but
- * initialize is 400, an unknown or deleted one 404.
+ * rebinding), Origin (403), bearer token (401), method (405; also GET and
+ * DELETE that say 2026-07-28), MCP-Protocol-Version of a GET or DELETE
+ * (400), Content-Type (415), Accept (406), Content-Length (413). Then a
+ * POST is either a 2026-07-28 request (its body says so, or it has no
+ * session and its header names no legacy version): served on an MCP
+ * session of its own that ends with its response, Mcp-Session-Id and
+ * Last-Event-ID ignored, headers checked against the body by mcp (400),
+ * an unknown method 404; or a legacy one: MCP-Protocol-Version (400), a
+ * missing Mcp-Session-Id on anything but initialize 400, an unknown or
+ * deleted one 404.
  */
 #include "tr_int.h"
 
@@ -80,6 +86,7 @@ struct http_session {
 	unsigned refs; /* the table, each stream, each queued post */
 	bool posted;
 	bool closed;
+	bool oneshot; /* a 2026-07-28 request's: no id, not in the table, ends with its stream */
 };
 
 struct tr_http {
@@ -90,6 +97,7 @@ struct tr_http {
 	struct tr_addr addr;
 	struct http_session *sessions;
 	size_t n_sessions;
+	struct http_session *oneshots; /* of 2026-07-28 requests in progress */
 	uint64_t next_stream;
 	bool in_run; /* inside MHD_run(): callbacks must not re-enter it */
 	bool rerun;  /* a connection was resumed from inside: run again */
@@ -156,11 +164,14 @@ static void hs_close(struct http_session *hs, const char *why)
 	pthread_mutex_unlock(&hs->mu);
 	if (hs->prev)
 		hs->prev->next = hs->next;
+	else if (hs->oneshot)
+		h->oneshots = hs->next;
 	else
 		h->sessions = hs->next;
 	if (hs->next)
 		hs->next->prev = hs->prev;
-	h->n_sessions--;
+	if (!hs->oneshot)
+		h->n_sessions--;
 	resume_ready(hs, true); /* open streams see the end */
 	hs_unref(hs);           /* the table's reference */
 }
@@ -262,29 +273,40 @@ static bool make_room(struct tr_http *h)
 	return true;
 }
 
+/* A session with its MCP session, linked at the head of @list; @with_id: a legacy one. */
+static struct http_session *hs_alloc(struct tr_http *h, struct http_session **list, bool with_id)
+{
+	struct http_session *hs = mem_calloc(1, sizeof(*hs));
+
+	if (!hs)
+		return NULL;
+	hs->h = h;
+	hs->refs = 1;
+	hs->used_ms = clk_now_ms();
+	hs->oneshot = !with_id;
+	pthread_mutex_init(&hs->mu, NULL);
+	if ((with_id && !random_id(hs->id)) ||
+	    mcp_session_new(h->t->conf.mcp, hs_send, hs, &hs->mcp)) {
+		pthread_mutex_destroy(&hs->mu);
+		mem_free(hs);
+		return NULL;
+	}
+	hs->next = *list;
+	if (*list)
+		(*list)->prev = hs;
+	*list = hs;
+	return hs;
+}
+
 static struct http_session *hs_new(struct tr_http *h)
 {
 	struct http_session *hs;
 
 	if (!make_room(h))
 		return NULL;
-	hs = mem_calloc(1, sizeof(*hs));
-	if (!hs)
-		return NULL;
-	hs->h = h;
-	hs->refs = 1;
-	hs->used_ms = clk_now_ms();
-	pthread_mutex_init(&hs->mu, NULL);
-	if (!random_id(hs->id) || mcp_session_new(h->t->conf.mcp, hs_send, hs, &hs->mcp)) {
-		pthread_mutex_destroy(&hs->mu);
-		mem_free(hs);
-		return NULL;
-	}
-	hs->next = h->sessions;
-	if (h->sessions)
-		h->sessions->prev = hs;
-	h->sessions = hs;
-	h->n_sessions++;
+	hs = hs_alloc(h, &h->sessions, true);
+	if (hs)
+		h->n_sessions++;
 	return hs;
 }
 
@@ -360,6 +382,26 @@ static enum MHD_Result refuse(struct tr_http *h, struct MHD_Connection *conn, un
 	return respond(conn, status, "application/json", buf_cstr(b), buf_len(b), NULL);
 }
 
+/* 405 for GET and DELETE that say 2026-07-28: that revision has POST alone. */
+static enum MHD_Result refuse_stateless_method(struct tr_http *h, struct MHD_Connection *conn)
+{
+	struct buf *b = &h->t->scratch;
+	struct MHD_Response *r;
+	enum MHD_Result ok;
+
+	tr__json_error(b, PDB_E_DENIED,
+	               "Method Not Allowed: protocol 2026-07-28 takes POST only (no GET stream, no "
+	               "sessions to delete)");
+	r = MHD_create_response_from_buffer(buf_len(b), (void *)buf_cstr(b), MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "POST");
+	ok = MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
 /* --- SSE streams ---------------------------------------------------------------------- */
 
 static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
@@ -412,6 +454,8 @@ static void sse_free(void *cls)
 	/* The client went away mid-call: "a closed response stream is the cancellation". */
 	if (unfinished && !closed)
 		mcp_session_cancel_stream(hs->mcp, st->id);
+	if (hs->oneshot) /* its only request is over */
+		hs_close(hs, "request done");
 	buf_free(&st->q);
 	mem_free(st);
 	hs_unref(hs);
@@ -453,7 +497,9 @@ static enum MHD_Result sse_respond(struct MHD_Connection *conn, struct http_stre
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-	MHD_add_response_header(r, "Mcp-Session-Id", st->hs->id);
+	MHD_add_response_header(r, "X-Accel-Buffering", "no"); /* proxies: pass events on now */
+	if (!st->hs->oneshot)
+		MHD_add_response_header(r, "Mcp-Session-Id", st->hs->id);
 	ok = MHD_queue_response(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r); /* MHD keeps its own reference; sse_free runs when it is done */
 	return ok;
@@ -588,7 +634,12 @@ static unsigned check_request(struct tr_http *h, struct MHD_Connection *conn, co
 	if (m == M_OTHER)
 		REFUSE(MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed");
 	v = header(conn, "MCP-Protocol-Version"); /* absent: assume 2025-03-26 */
-	if (v && !mcp_version_supported(v))
+	if (m != M_POST && mcp_version_stateless(v)) {
+		*ret = refuse_stateless_method(h, conn);
+		return MHD_HTTP_METHOD_NOT_ALLOWED;
+	}
+	/* a POST's version is checked once its body says which era it is */
+	if (m != M_POST && v && !mcp_version_supported(v))
 		REFUSE(MHD_HTTP_BAD_REQUEST, "Bad Request: unsupported MCP-Protocol-Version");
 	if (m == M_GET && !accepts(conn, "text/event-stream"))
 		REFUSE(MHD_HTTP_NOT_ACCEPTABLE, "Not Acceptable: GET needs text/event-stream");
@@ -610,6 +661,77 @@ static unsigned check_request(struct tr_http *h, struct MHD_Connection *conn, co
 	}
 #undef REFUSE
 	return 0;
+}
+
+/* --- 2026-07-28: one POST, one request, no session ------------------------------------ */
+
+/*
+ * A POST is served statelessly when its body says so, or, without a legacy
+ * session, when its MCP-Protocol-Version names no legacy version (mcp then
+ * answers what is missing).
+ */
+static bool stateless_post(struct MHD_Connection *conn, const struct http_req *req)
+{
+	const char *v = header(conn, "MCP-Protocol-Version");
+
+	if (mcp_is_stateless(buf_cstr(&req->body), buf_len(&req->body)))
+		return true;
+	return !header(conn, "Mcp-Session-Id") && v && !mcp_version_supported(v);
+}
+
+/* Put @msg first on @st (hs->mu held): a reply goes before what a worker already queued. */
+static void sse_event_first(struct http_stream *st, const char *msg, size_t len)
+{
+	struct buf q;
+
+	buf_init(&q, PDB_TR_OUTBOX_MAX);
+	if (buf_adds(&q, SSE_PREFIX) || buf_add(&q, msg, len) || buf_adds(&q, "\n\n") ||
+	    buf_add(&q, buf_cstr(&st->q), buf_len(&st->q)))
+		st->failed = true;
+	buf_free(&st->q);
+	st->q = q;
+}
+
+/*
+ * One stateless request on an MCP session of its own, which ends with the
+ * response: a JSON reply at once, or an SSE stream for a tool call (its
+ * progress and log notifications, then the result) or a subscriptions/listen
+ * (its acknowledgement, then notifications until the client closes it).
+ */
+static enum MHD_Result do_post_stateless(struct tr_http *h, struct MHD_Connection *conn,
+                                         const struct http_req *req)
+{
+	const struct mcp_http_headers hdr = {header(conn, "MCP-Protocol-Version"),
+	                                     header(conn, "Mcp-Method"), header(conn, "Mcp-Name")};
+	struct buf *out = &h->t->scratch;
+	struct http_session *hs = hs_alloc(h, &h->oneshots, false);
+	struct http_stream *st = hs ? stream_new(hs, ++h->next_stream, conn) : NULL;
+	struct mcp_result res;
+	unsigned status;
+
+	if (!st) {
+		if (hs)
+			hs_close(hs, "out of memory");
+		return refuse(h, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		              "Service Unavailable: too many requests at once");
+	}
+	buf_reset(out);
+	res =
+	    mcp_handle_http(hs->mcp, buf_cstr(&req->body), buf_len(&req->body), st->id, &hdr, out);
+	pthread_mutex_lock(&hs->mu);
+	st->expected = res.deferred;
+	if (res.deferred && res.reply)
+		sse_event_first(st, buf_cstr(out), buf_len(out));
+	pthread_mutex_unlock(&hs->mu);
+	if (res.deferred)
+		return sse_respond(conn, st); /* the session ends when the stream does */
+	sse_free(st);                         /* and with it the session */
+	if (!res.reply)
+		return respond(conn, MHD_HTTP_ACCEPTED, NULL, "", 0, NULL);
+	status = res.bad_input || res.rejected ? MHD_HTTP_BAD_REQUEST
+	         : res.no_method               ? MHD_HTTP_NOT_FOUND
+	                                       : MHD_HTTP_OK;
+	return respond(conn, status, "application/json", buf_cstr(out), buf_len(out), NULL);
 }
 
 /* --- the three methods ------------------------------------------------------------------ */
@@ -674,9 +796,16 @@ static enum MHD_Result do_post(struct tr_http *h, struct MHD_Connection *conn, s
 	struct mcp_result res;
 	enum MHD_Result ret = MHD_NO;
 	bool created = false;
+	const char *v;
 
 	if (req->too_large)
 		return refuse(h, conn, MHD_HTTP_CONTENT_TOO_LARGE, "Content Too Large");
+	if (stateless_post(conn, req))
+		return do_post_stateless(h, conn, req);
+	v = header(conn, "MCP-Protocol-Version");
+	if (v && !mcp_version_supported(v))
+		return refuse(h, conn, MHD_HTTP_BAD_REQUEST,
+		              "Bad Request: unsupported MCP-Protocol-Version");
 	if (!header(conn, "Mcp-Session-Id") &&
 	    mcp_is_initialize(buf_cstr(&req->body), buf_len(&req->body))) {
 		hs = hs_new(h);
@@ -869,11 +998,27 @@ enum pdb_rc tr__http_new(struct tr_server *t, const struct tr_addr *a, int fd,
 	return PDB_OK;
 }
 
+/* A parked stream gets a comment now and then: a client that went away is only
+ * noticed when MHD writes to it. */
+static void keep_alive(struct http_session *hs, int64_t now)
+{
+	struct http_stream *st;
+
+	pthread_mutex_lock(&hs->mu);
+	for (st = hs->streams; st; st = st->next) {
+		if (st->suspended && now - st->last_ms > PDB_TR_SSE_KEEPALIVE_MS &&
+		    !buf_adds(&st->q, SSE_KEEPALIVE)) {
+			st->suspended = false;
+			MHD_resume_connection(st->conn);
+		}
+	}
+	pthread_mutex_unlock(&hs->mu);
+	resume_ready(hs, false); /* also covers a wake-up that did not fit the post queue */
+}
+
 void tr__http_sweep(struct tr_http *h, int64_t now)
 {
 	struct http_session *hs, *next;
-	struct http_stream *st;
-	bool any = false;
 
 	for (hs = h->sessions; hs; hs = next) {
 		next = hs->next;
@@ -881,21 +1026,12 @@ void tr__http_sweep(struct tr_http *h, int64_t now)
 			hs_close(hs, "idle");
 			continue;
 		}
-		pthread_mutex_lock(&hs->mu);
-		for (st = hs->streams; st; st = st->next) {
-			/* A parked stream gets a comment now and then: a client that went away
-			 * is only noticed when MHD writes to it. */
-			if (st->suspended && now - st->last_ms > PDB_TR_SSE_KEEPALIVE_MS &&
-			    !buf_adds(&st->q, SSE_KEEPALIVE)) {
-				st->suspended = false;
-				MHD_resume_connection(st->conn);
-				any = true;
-			}
-		}
-		pthread_mutex_unlock(&hs->mu);
-		resume_ready(hs, false); /* also covers a wake-up that did not fit the post queue */
+		keep_alive(hs, now);
 	}
-	(void)any;
+	for (hs = h->oneshots; hs; hs = next) {
+		next = hs->next;
+		keep_alive(hs, now);
+	}
 	drive(h); /* MHD's own timeouts ride on the sweep too */
 }
 
@@ -905,6 +1041,8 @@ void tr__http_free(struct tr_http *h)
 		return;
 	while (h->sessions)
 		hs_close(h->sessions, "shutting down"); /* resumes every parked stream */
+	while (h->oneshots)
+		hs_close(h->oneshots, "shutting down");
 	ev_fd_del(h->t->conf.loop, h->epoll_fd);
 	ev_timer_cancel(h->t->conf.loop, h->timer);
 	MHD_stop_daemon(h->d); /* frees the streams still attached to connections */

@@ -336,6 +336,7 @@ static bool drive(struct tr_conn *c)
 
 static void on_eof(struct tr_conn *c)
 {
+	mcp_session_end_listens(c->session); /* open until cancelled: end them, do not wait */
 	c->eof = true;
 	c->drain_ms = clk_now_ms() + c->t->conf.drain_ms;
 }

@@ -8,8 +8,13 @@
  * the rest is pushed through tr_framer, each line goes to rpc_parse() +
  * rpc_classify() and then to mcp_handle() on one session with a small fake
  * tool/resource/prompt table, and queued tool calls run on this thread
- * right away. Every input must end with the mem funnel back at zero.
- * Built and run by tests/fuzz/run.sh.
+ * right away. The same line also goes to mcp_handle_http() on a session of
+ * its own (as a 2026-07-28 POST, with headers that match the body or not,
+ * picked by the chunk byte), and after each line the watched resources
+ * change, so listens get notified. The request-state MAC is a constant:
+ * the fuzzer can forge states and so reach everything behind the check
+ * (payloads, expiry, the single-use window). Every input must end with the
+ * mem funnel back at zero. Built and run by tests/fuzz/run.sh.
  */
 #include <pdbridge/jsonx.h>
 #include <pdbridge/log.h>
@@ -92,10 +97,45 @@ static enum pdb_rc t_structured(struct mcp_call *c, const cJSON *args, void *ud,
 	return mcp_call_structured(c, cJSON_Duplicate(args, true));
 }
 
+/* Keeps a state across rounds and asks for input; answers with what it got. */
+static enum pdb_rc t_rounds(struct mcp_call *c, const cJSON *args, void *ud, struct pdb_err *err)
+{
+	struct mcp_out *o = mcp_call_out(c);
+	const cJSON *in = mcp_out_input(o, "x");
+	const char *st = mcp_out_state(o), *keep;
+	enum pdb_rc rc;
+
+	(void)ud;
+	if (in || st)
+		return mcp_out_text(o, st ? st : "answered");
+	rc = mcp_out_ask(o, "x", "elicitation/create", NULL);
+	if (!rc && !jsonx_get_str(args, "keep", &keep))
+		rc = mcp_out_keep(o, keep);
+	return rc ? pdb_err_set(err, rc, "cannot ask") : PDB_OK;
+}
+
+static enum pdb_rc t_confirm(struct mcp_call *c, const cJSON *args, void *ud, struct pdb_err *err)
+{
+	const cJSON *answer = NULL;
+
+	(void)args, (void)ud;
+	return mcp_call_elicit(c, "ok", cJSON_CreateObject(), &answer, err);
+}
+
+/* Not a MAC: a constant, so that forged request states pass (see the top). */
+static enum pdb_rc fake_mac(void *ud, const void *msg, size_t len, unsigned char out[MCP_MAC_LEN])
+{
+	(void)ud, (void)msg, (void)len;
+	memset(out, 0, MCP_MAC_LEN);
+	return PDB_OK;
+}
+
 static const struct mcp_tool tools[] = {
-    {"echo", "Echo", "Echoes msg.", NULL, NULL, {MCP_HINT_TRUE, 0, 0, 0}, t_echo, NULL},
-    {"ask", NULL, "Asks the client.", NULL, NULL, {0}, t_ask, NULL},
-    {"structured", NULL, "Structured.", NULL, "{\"type\":\"object\"}", {0}, t_structured, NULL},
+    {"echo", "Echo", "Echoes msg.", NULL, NULL, {MCP_HINT_TRUE, 0, 0, 0}, t_echo, NULL, 0},
+    {"ask", NULL, "Asks the client.", NULL, NULL, {0}, t_ask, NULL, 0},
+    {"structured", NULL, "Structured.", NULL, "{\"type\":\"object\"}", {0}, t_structured, NULL, 0},
+    {"rounds", NULL, "Rounds.", NULL, NULL, {0}, t_rounds, NULL, 0},
+    {"confirm", NULL, "Confirms.", NULL, NULL, {0}, t_confirm, NULL, MCP_CLIENT_ELICITATION},
 };
 
 static enum pdb_rc r_read(const char *uri, struct mcp_out *o, void *ud, struct pdb_err *err)
@@ -134,24 +174,40 @@ static const struct mcp_prompt prompts[] = {
     {"greet", NULL, "Greets.", args, 1, p_get, complete, NULL},
 };
 
-/* One framed line: parse and classify it, then serve it as a client message. */
-static void serve(struct mcp_session *s, enum tr_frame_ev ev, const char *line, size_t len,
-                  struct buf *out)
+/* One framed line: parse and classify it, then serve it as a client message, twice. */
+static void serve(struct mcp_server *srv, struct mcp_session *s, enum tr_frame_ev ev,
+                  const char *line, size_t len, bool match, struct buf *out)
 {
+	struct mcp_http_headers h = {"2026-07-28", "tools/call", "rounds"};
+	struct mcp_session *one = NULL;
 	struct rpc_msg m;
 	struct rpc_fault fault;
 	cJSON *doc = NULL;
 
 	if (ev != TR_FRAME_LINE)
 		return;
-	if (!rpc_parse(line, len, &doc, &fault) && !cJSON_IsArray(doc))
-		(void)rpc_classify(doc, &m, &fault);
-	jsonx_free(doc);
+	if (!rpc_parse(line, len, &doc, &fault) && !cJSON_IsArray(doc) &&
+	    !rpc_classify(doc, &m, &fault) && match && m.method) {
+		h.method = m.method; /* the headers say what the body says (name aside) */
+		if (jsonx_get_str(m.params, "name", &h.name))
+			h.name = NULL;
+	}
 	buf_reset(out);
 	(void)mcp_handle(s, line, len, 1, out);
 	if (memchr(buf_cstr(out), '\n', buf_len(out)))
 		abort(); /* replies are single lines */
 	run_jobs();
+	if (!mcp_session_new(srv, sink, NULL, &one)) { /* an HTTP POST's session */
+		buf_reset(out);
+		(void)mcp_handle_http(one, line, len, 2, &h, out);
+		if (memchr(buf_cstr(out), '\n', buf_len(out)))
+			abort();
+		run_jobs();
+		mcp_session_close(one);
+	}
+	jsonx_free(doc); /* after: h points into it */
+	mcp_resource_updated(srv, "test://static");
+	mcp_resource_updated(srv, "test://item/7/data");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -159,7 +215,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static bool once;
 	struct mcp_conf conf = {
 	    .tools = tools,
-	    .n_tools = 3,
+	    .n_tools = PDB_N_OF(tools),
 	    .resources = resources,
 	    .n_resources = 1,
 	    .templates = templates,
@@ -169,6 +225,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .exec = fake_exec,
 	    .page_size = 2,
 	    .request_timeout_ms = 1,
+	    .mac = fake_mac,
 	};
 	struct mcp_server *srv = NULL;
 	struct mcp_session *s = NULL;
@@ -198,10 +255,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (tr_frame_push(&f, (const char *)data + off, n))
 			abort(); /* pushed only after NONE: never out of turn */
 		while ((ev = tr_frame_next(&f, &line, &len)) != TR_FRAME_NONE)
-			serve(s, ev, line, len, &out);
+			serve(srv, s, ev, line, len, chunk & 1, &out);
 	}
 	ev = tr_frame_finish(&f, &line, &len);
-	serve(s, ev, line, len, &out);
+	serve(srv, s, ev, line, len, chunk & 1, &out);
+	mcp_session_end_listens(s);
 	buf_free(&out);
 	tr_frame_free(&f);
 	mcp_session_close(s);

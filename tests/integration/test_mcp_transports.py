@@ -80,7 +80,7 @@ class StdioTest(unittest.TestCase):
              "params": {"name": "test_simple_text", "arguments": {}}}))
         by_id = {m.get("id"): m for m in msgs}
         self.assertEqual(by_id[0]["result"]["protocolVersion"], "2025-11-25")
-        self.assertEqual(len(by_id[1]["result"]["tools"]), 14)
+        self.assertEqual(len(by_id[1]["result"]["tools"]), 14 + 11)  # legacy + 2026-07-28 fixtures
         self.assertEqual(by_id[2]["result"]["content"][0]["text"],
                          "This is a simple text response for testing.")
 
@@ -378,7 +378,7 @@ class HttpTest(unittest.TestCase):
         status, r, msgs = c.post({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
         self.assertEqual(status, 200)
         self.assertEqual(r.getheader("Content-Type"), "application/json")
-        self.assertEqual(len(msgs[0]["result"]["tools"]), 14)
+        self.assertEqual(len(msgs[0]["result"]["tools"]), 14 + 11)  # legacy + 2026-07-28 fixtures
         r = c.request("DELETE", None, c.headers())
         r.read()
         self.assertEqual(r.status, 200)

@@ -24,7 +24,7 @@ READ_TIMEOUT = 60
 class Stdio:
     """One `pdbridge mcp` process; request() sends and waits for the answer."""
 
-    def __init__(self, env, args=()):
+    def __init__(self, env, args=(), initialize=True):
         self.err = tempfile.TemporaryFile()
         self.proc = subprocess.Popen([os.path.join(build_dir(), "pdbridge"), "mcp", *args],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -32,8 +32,9 @@ class Stdio:
         self.next_id = 1
         self.buf = b""
         self.notes = []
-        self.init = self.request("initialize", INIT["params"])
-        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        if initialize:  # a 2026-07-28 client sends none
+            self.init = self.request("initialize", INIT["params"])
+            self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
 
     def send(self, msg):
         self.proc.stdin.write(line(msg))

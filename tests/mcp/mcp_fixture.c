@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * mcp_fixture.c - the MCP conformance fixture server: exactly the tools,
- * resources and prompts the official conformance suite (0.1.16) calls, served
- * by the real ev, rpc, mcp and transport code.
+ * resources and prompts the official conformance suite calls (those of its
+ * legacy scenarios here, those of its 2026-07-28 ones in
+ * mcp_fixture_stateless.c), served by the real ev, rpc, mcp and transport
+ * code, with request states authenticated by cfg's HMAC key as pdbridge's.
  *
  *   mcp_fixture [--listen URL]... [--auth-token-file PATH] [--idle-timeout-ms N]
  *               [--line-timeout-ms N] [--auth-timeout-ms N] [--update-interval-ms N]
@@ -15,6 +17,9 @@
  * exit it reports the heap still in use on stderr ("heap in use at exit: N
  * bytes"), which the integration tests require to be 0.
  */
+#include "mcp_fixture.h"
+
+#include <pdbridge/cfg.h>
 #include <pdbridge/ev.h>
 #include <pdbridge/jsonx.h>
 #include <pdbridge/log.h>
@@ -293,43 +298,51 @@ static enum pdb_rc t_schema_2020(struct mcp_call *c, const cJSON *a, void *ud, s
 
 static const struct mcp_tool tools[] = {
     {"test_simple_text", NULL, "Tests simple text content response", NO_ARGS, NULL, RO,
-     t_simple_text, NULL},
-    {"test_image_content", NULL, "Tests image content response", NO_ARGS, NULL, RO, t_image, NULL},
-    {"test_audio_content", NULL, "Tests audio content response", NO_ARGS, NULL, RO, t_audio, NULL},
+     t_simple_text, NULL, 0},
+    {"test_image_content", NULL, "Tests image content response", NO_ARGS, NULL, RO, t_image, NULL,
+     0},
+    {"test_audio_content", NULL, "Tests audio content response", NO_ARGS, NULL, RO, t_audio, NULL,
+     0},
     {"test_embedded_resource", NULL, "Tests embedded resource content response", NO_ARGS, NULL, RO,
-     t_embedded, NULL},
+     t_embedded, NULL, 0},
     {"test_multiple_content_types", NULL,
      "Tests response with multiple content types (text, image, resource)", NO_ARGS, NULL, RO,
-     t_multiple, NULL},
+     t_multiple, NULL, 0},
     {"test_tool_with_logging", NULL, "Tests tool that emits log messages during execution", NO_ARGS,
-     NULL, RO, t_logging, NULL},
-    {"test_error_handling", NULL, "Tests error response handling", NO_ARGS, NULL, RO, t_error,
-     NULL},
+     NULL, RO, t_logging, NULL, 0},
+    {"test_error_handling", NULL, "Tests error response handling", NO_ARGS, NULL, RO, t_error, NULL,
+     0},
     {"test_tool_with_progress", NULL, "Tests tool that reports progress notifications", NO_ARGS,
-     NULL, RO, t_progress, NULL},
+     NULL, RO, t_progress, NULL, 0},
     {"test_sampling", NULL, "Tests server-initiated sampling (LLM completion request)",
      "{\"type\":\"object\",\"properties\":{\"prompt\":{\"type\":\"string\","
      "\"description\":\"The prompt to send to the LLM\"}},\"required\":[\"prompt\"]}",
-     NULL, RO, t_sampling, NULL},
+     NULL, RO, t_sampling, NULL, 0},
     {"test_elicitation", NULL, "Tests server-initiated elicitation (user input request)",
      "{\"type\":\"object\",\"properties\":{\"message\":{\"type\":\"string\","
      "\"description\":\"The message to show the user\"}},\"required\":[\"message\"]}",
-     NULL, RO, t_elicitation, NULL},
+     NULL, RO, t_elicitation, NULL, 0},
     {"test_elicitation_sep1034_defaults", NULL,
-     "Tests elicitation with default values per SEP-1034", NO_ARGS, NULL, RO, t_sep1034, NULL},
+     "Tests elicitation with default values per SEP-1034", NO_ARGS, NULL, RO, t_sep1034, NULL, 0},
     {"test_elicitation_sep1330_enums", NULL,
      "Tests elicitation with enum schema improvements per SEP-1330", NO_ARGS, NULL, RO, t_sep1330,
-     NULL},
+     NULL, 0},
     {"json_schema_2020_12_tool", NULL,
      "Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)",
      "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"type\":\"object\","
-     "\"$defs\":{\"address\":{\"type\":\"object\",\"properties\":{\"street\":{\"type\":"
-     "\"string\"},\"city\":{\"type\":\"string\"}}}},\"properties\":{\"name\":{\"type\":"
-     "\"string\"},\"address\":{\"$ref\":\"#/$defs/address\"}},\"additionalProperties\":false}",
-     NULL, RO, t_schema_2020, NULL},
+     "\"$defs\":{\"address\":{\"$anchor\":\"addressDef\",\"type\":\"object\",\"properties\":"
+     "{\"street\":{\"type\":\"string\"},\"city\":{\"type\":\"string\"}}}},\"properties\":"
+     "{\"name\":{\"type\":\"string\"},\"address\":{\"$ref\":\"#/$defs/address\"},"
+     "\"contactMethod\":{\"type\":\"string\",\"enum\":[\"phone\",\"email\"]},\"phone\":"
+     "{\"type\":\"string\"},\"email\":{\"type\":\"string\"}},\"allOf\":[{\"anyOf\":["
+     "{\"required\":[\"phone\"]},{\"required\":[\"email\"]}]}],\"if\":{\"properties\":"
+     "{\"contactMethod\":{\"const\":\"phone\"}},\"required\":[\"contactMethod\"]},\"then\":"
+     "{\"required\":[\"phone\"]},\"else\":{\"required\":[\"email\"]},"
+     "\"additionalProperties\":false}",
+     NULL, RO, t_schema_2020, NULL, 0},
     {"test_reconnection", NULL,
      "Tests SSE stream disconnection and client reconnection (SEP-1699); best effort here", NO_ARGS,
-     NULL, RO, t_reconnection, NULL},
+     NULL, RO, t_reconnection, NULL, 0},
 };
 
 /* --- resources -------------------------------------------------------------------- */
@@ -482,7 +495,27 @@ struct fixture {
 	struct ev_loop *loop;
 	struct mcp_server *mcp;
 	long update_ms;
+	struct cfg_mac key; /* request states */
+	struct mcp_tool *tools;
+	struct mcp_prompt *prompts;
 };
+
+static enum pdb_rc mac(void *ud, const void *msg, size_t len, unsigned char out[MCP_MAC_LEN])
+{
+	return cfg_mac_sign(ud, msg, len, out);
+}
+
+/* One table of @a (@na rows of @size bytes) then @b (@nb), for struct mcp_conf. */
+static void *join(const void *a, size_t na, const void *b, size_t nb, size_t size)
+{
+	char *v = mem_calloc(na + nb, size);
+
+	if (v) {
+		memcpy(v, a, na * size);
+		memcpy(v + na * size, b, nb * size);
+	}
+	return v;
+}
 
 static enum pdb_rc exec_on_pool(void *pool, void (*run)(void *job), void *job)
 {
@@ -576,15 +609,14 @@ static int run(const struct opts *o)
 	    .name = "pdbridge-mcp-fixture",
 	    .version = "1.0.0",
 	    .title = "pdbridge MCP conformance fixture",
-	    .tools = tools,
-	    .n_tools = PDB_N_OF(tools),
+	    .n_tools = PDB_N_OF(tools) + fixture_stateless_n_tools,
 	    .resources = resources,
 	    .n_resources = PDB_N_OF(resources),
 	    .templates = templates,
 	    .n_templates = 1,
-	    .prompts = prompts,
-	    .n_prompts = PDB_N_OF(prompts),
+	    .n_prompts = PDB_N_OF(prompts) + fixture_stateless_n_prompts,
 	    .exec = exec_on_pool,
+	    .mac = mac,
 	};
 	struct fixture f = {.update_ms = o->update_ms};
 	struct tr_conf tc = {0};
@@ -599,8 +631,16 @@ static int run(const struct opts *o)
 		fprintf(stderr, "mcp_fixture: cannot read a token from %s\n", o->token_file);
 		return 2;
 	}
-	if (ev_new(&f.loop) || ev_signals(f.loop, NULL, NULL) || ev_pool_new(0, &pool))
+	f.tools = join(tools, PDB_N_OF(tools), fixture_stateless_tools, fixture_stateless_n_tools,
+	               sizeof(*f.tools));
+	f.prompts = join(prompts, PDB_N_OF(prompts), fixture_stateless_prompts,
+	                 fixture_stateless_n_prompts, sizeof(*f.prompts));
+	if (!f.tools || !f.prompts || cfg_mac_init(&f.key) || ev_new(&f.loop) ||
+	    ev_signals(f.loop, NULL, NULL) || ev_pool_new(0, &pool))
 		goto out;
+	mc.tools = f.tools;
+	mc.prompts = f.prompts;
+	mc.mac_ud = &f.key;
 	mc.exec_ud = pool;
 	if (mcp_server_new(&mc, &f.mcp, &err))
 		goto out;
@@ -632,6 +672,9 @@ out:
 	ev_pool_free(pool); /* the workers finish and join */
 	mcp_server_free(f.mcp);
 	ev_free(f.loop);
+	mem_free(f.tools);
+	mem_free(f.prompts);
+	cfg_mac_wipe(&f.key);
 	return status;
 }
 

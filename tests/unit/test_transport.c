@@ -32,14 +32,14 @@ static enum pdb_rc t_echo(struct mcp_call *c, const struct cJSON *args, void *ud
 }
 
 static const struct mcp_tool tools[] = {
-    {"echo", NULL, "Echoes.", NULL, NULL, {0}, t_echo, NULL},
+    {"echo", NULL, "Echoes.", NULL, NULL, {0}, t_echo, NULL, 0},
 };
 
 /* A tool whose description makes every tools/list reply BIG_DESC bytes long. */
 #define BIG_DESC 16384
 static char big_desc[BIG_DESC];
 static const struct mcp_tool big_tools[] = {
-    {"big", NULL, big_desc, NULL, NULL, {0}, t_echo, NULL},
+    {.name = "big", .description = big_desc, .fn = t_echo},
 };
 
 static enum pdb_rc on_pool(void *pool, void (*run)(void *job), void *job)
