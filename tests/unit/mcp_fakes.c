@@ -32,7 +32,8 @@ void fake_send(void *ud, uint64_t stream, const char *msg, size_t len, unsigned 
 		tr.v[tr.n].stream = stream;
 		tr.v[tr.n].flags = flags;
 		tr.v[tr.n].msg = msg ? mem_strndup(msg, len) : NULL;
-		/* a failure a sweep injected into this fake's own copy: the copy is not under test */
+		/* a failure a sweep injected into this fake's own copy: the copy is not under test
+		 */
 		if (msg && !tr.v[tr.n].msg)
 			tr.v[tr.n].msg = mem_strndup(msg, len);
 		tr.n++;
