@@ -60,7 +60,7 @@ enum pdb_rc app_parse_opts(const struct app_opt *opts, size_t n, int argc, char 
 enum pdb_rc app_parse_args(const struct app_opt *opts, size_t n, int argc, char **argv,
                            struct app_list *pos, struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* app_print_opts: one help line per option. */
+/** app_print_opts: one help line per option. */
 void app_print_opts(FILE *out, const struct app_opt *opts, size_t n);
 
 /* The event loop, the HTTPS client and the worker pool of a serving command (engine.c). */
@@ -79,10 +79,10 @@ struct app_engine {
 enum pdb_rc app_engine_start(struct app_engine *e, void (*on_hup)(struct ev_loop *, void *),
                              void *ud, struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* app_engine_join: let the workers finish their calls and join them. */
+/** app_engine_join: let the workers finish their calls and join them. */
 void app_engine_join(struct app_engine *e);
 
-/* app_engine_free: after app_engine_join() and after freeing what used the pool. */
+/** app_engine_free: after app_engine_join() and after freeing what used the pool. */
 void app_engine_free(struct app_engine *e);
 
 /**
@@ -131,7 +131,7 @@ struct app_settings {
 	struct cfg *cfg;      /* NULL until app_settings_build() */
 };
 
-/* app_store_spec: @flag, else $PDBRIDGE_CONFIG, else the board's config.path. */
+/** app_store_spec: @flag, else $PDBRIDGE_CONFIG, else the board's config.path. */
 const char *app_store_spec(const char *flag);
 
 /**
@@ -156,10 +156,10 @@ enum pdb_rc app_settings_open(struct app_settings *s, const char *config_flag, b
 enum pdb_rc app_settings_build(struct app_settings *s, const struct cfg_flag *flags, size_t n,
                                struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* app_settings_free: release everything (secrets wiped); safe on a zeroed struct. */
+/** app_settings_free: release everything (secrets wiped); safe on a zeroed struct. */
 void app_settings_free(struct app_settings *s);
 
-/*
+/**
  * app_pd_flags_to_cfg: the flags of @f as layers, appended at @out[*@n]
  * (*@n grows). A command's flag array needs one row per key at most:
  * struct cfg_flag flags[CFG_KEYS].
@@ -175,14 +175,14 @@ enum pdb_rc app_list_flag(const struct app_list *l, enum cfg_key k, const char *
                           size_t len, struct cfg_flag *out, size_t *n,
                           struct pdb_err *err) PDB_WARN_UNUSED;
 
-/*
+/**
  * app_node_id: this board's name in MQTT topics and the User-Agent:
  * mqtt.node_id of @c, else the host name as a topic level ("pdbridge"
  * when there is none). Borrowed from @c or process-wide.
  */
 const char *app_node_id(const struct cfg *c);
 
-/* app_apply_log_level: make log.level of snapshot @c the log's level. */
+/** app_apply_log_level: make log.level of snapshot @c the log's level. */
 void app_apply_log_level(const struct cfg *c);
 
 /**
@@ -204,7 +204,7 @@ enum pdb_rc app_settings_once(const struct app_pd_flags *f, const struct cfg_fla
                               size_t n_extra, const struct cfg **out,
                               struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* app_cmd_config: `pdbridge config ACTION ...`. */
+/** app_cmd_config: `pdbridge config ACTION ...`. */
 int app_cmd_config(int argc, char **argv);
 
 /* --- the MCP side of a process (mcp_stack.c) ------------------------------------ */
@@ -286,11 +286,11 @@ enum pdb_rc app_mcp_start(struct app_mcp *a, struct ev_loop *loop, struct ev_poo
                           const struct cfg *c, const struct app_mcp_settings *m,
                           struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* app_mcp_close: close the listeners and sessions (their calls cancelled). Before ev_pool_free().
+/** app_mcp_close: close the listeners and sessions (their calls cancelled). Before ev_pool_free().
  */
 void app_mcp_close(struct app_mcp *a);
 
-/* app_mcp_free: app_mcp_close(), then free the rest; after ev_pool_free(). */
+/** app_mcp_free: app_mcp_close(), then free the rest; after ev_pool_free(). */
 void app_mcp_free(struct app_mcp *a);
 
 /* --- the retained <base>/stats topic of the daemon (stats_topic.c) ------------ */
@@ -309,40 +309,40 @@ struct app_stats {
 	char *last; /* the payload last handed over (mem-owned), NULL: none */
 };
 
-/*
+/**
  * app_stats_start: publish pd_usage_json() retained to <@base>/stats a few
  * seconds from now, then every PDB_USAGE_STATS_INTERVAL_MS when it changed.
  */
 void app_stats_start(struct app_stats *st, struct ev_loop *l, const char *base,
                      app_publish_fn publish, void *ud);
 
-/* app_stats_forget: after a (re)connect: the next look publishes, changed or not. */
+/** app_stats_forget: after a (re)connect: the next look publishes, changed or not. */
 void app_stats_forget(struct app_stats *st);
 
-/* app_stats_stop: no more looks; frees what it holds. Safe on a zeroed struct. */
+/** app_stats_stop: no more looks; frees what it holds. Safe on a zeroed struct. */
 void app_stats_stop(struct app_stats *st);
 
 /* --- the MCP server (cmd_mcp.c) ---------------------------------------------- */
 
-/* app_cmd_mcp: `pdbridge mcp` (stdio unless told otherwise). */
+/** app_cmd_mcp: `pdbridge mcp` (stdio unless told otherwise). */
 int app_cmd_mcp(int argc, char **argv);
 
-/* app_cmd_serve: `pdbridge serve --listen URL...`. */
+/** app_cmd_serve: `pdbridge serve --listen URL...`. */
 int app_cmd_serve(int argc, char **argv);
 
-/* app_cmd_run: `pdbridge run`, the daemon (cmd_run.c). */
+/** app_cmd_run: `pdbridge run`, the daemon (cmd_run.c). */
 int app_cmd_run(int argc, char **argv);
 
-/* app_cmd_status: `pdbridge status`. */
+/** app_cmd_status: `pdbridge status`. */
 int app_cmd_status(int argc, char **argv);
 
-/* app_cmd_usage: `pdbridge usage` (cmd_usage.c). */
+/** app_cmd_usage: `pdbridge usage` (cmd_usage.c). */
 int app_cmd_usage(int argc, char **argv);
 
-/* app_print_versions: pdbridge's version, git revision, board and every linked library. */
+/** app_print_versions: pdbridge's version, git revision, board and every linked library. */
 void app_print_versions(FILE *out);
 
-/* app_cmd_version: `pdbridge version` (also `--version`). */
+/** app_cmd_version: `pdbridge version` (also `--version`). */
 int app_cmd_version(int argc, char **argv);
 
 /* --- the lamps, buzzer and button of `run` (run_lamps.c) --------------------- */
@@ -357,7 +357,7 @@ struct app_lamps {
 	struct status *st; /* borrowed: where the button's acks and refreshes go */
 };
 
-/* app_lamps_wanted: does snapshot @c configure a lamp, the buzzer or the button? */
+/** app_lamps_wanted: does snapshot @c configure a lamp, the buzzer or the button? */
 bool app_lamps_wanted(const struct cfg *c);
 
 /**
@@ -368,13 +368,13 @@ bool app_lamps_wanted(const struct cfg *c);
 enum pdb_rc app_lamps_apply(struct app_lamps *a, struct ev_loop *loop, const struct cfg *c,
                             struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* app_lamps_view: show the poller's view (its on_view). */
+/** app_lamps_view: show the poller's view (its on_view). */
 void app_lamps_view(struct app_lamps *a, const struct status_view *v);
 
-/* app_lamps_mute: MQTT cmd/mute (the poller's on_mute). */
+/** app_lamps_mute: MQTT cmd/mute (the poller's on_mute). */
 enum pdb_rc app_lamps_mute(struct app_lamps *a, int minutes, struct pdb_err *err);
 
-/* app_lamps_free: every lamp to its rest state, the button closed, all freed. */
+/** app_lamps_free: every lamp to its rest state, the button closed, all freed. */
 void app_lamps_free(struct app_lamps *a);
 
 #endif /* PDBRIDGE_APP_H */

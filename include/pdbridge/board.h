@@ -58,12 +58,12 @@ struct board_update {
 enum pdb_rc board_new(const struct board_conf *c, struct board **out,
                       struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* board_reconfigure: new settings (a reload); on error the old ones stay. Returns as board_new().
+/** board_reconfigure: new settings (a reload); on error the old ones stay. Returns as board_new().
  */
 enum pdb_rc board_reconfigure(struct board *b, const struct board_conf *c,
                               struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* board_update: keep @u's state and tell the viewers. */
+/** board_update: keep @u's state and tell the viewers. */
 void board_update(struct board *b, const struct board_update *u);
 
 /*
@@ -76,7 +76,7 @@ enum pdb_rc board_page(void *ud, const char **body, size_t *len);
 enum pdb_rc board_state(void *ud, const char **body, size_t *len);
 enum pdb_rc board_first_event(void *ud, const char **body, size_t *len);
 
-/* board_free: NULL is a no-op. */
+/** board_free: NULL is a no-op. */
 void board_free(struct board *b);
 
 #endif /* PDBRIDGE_BOARD_H */

@@ -29,7 +29,7 @@ struct buf {
 	unsigned magic; /* BUF_MAGIC once initialised */
 };
 
-/* buf_init: an empty buffer that may hold up to @max bytes; cannot fail, allocates nothing. */
+/** buf_init: an empty buffer that may hold up to @max bytes; cannot fail, allocates nothing. */
 void buf_init(struct buf *b, size_t max);
 
 /**
@@ -39,25 +39,25 @@ void buf_init(struct buf *b, size_t max);
  */
 enum pdb_rc buf_add(struct buf *b, const void *p, size_t n) PDB_WARN_UNUSED;
 
-/* buf_adds: append the C string @s. Returns as buf_add(). */
+/** buf_adds: append the C string @s. Returns as buf_add(). */
 enum pdb_rc buf_adds(struct buf *b, const char *s) PDB_WARN_UNUSED;
 
-/* buf_addc: append one byte. Returns as buf_add(). */
+/** buf_addc: append one byte. Returns as buf_add(). */
 enum pdb_rc buf_addc(struct buf *b, char c) PDB_WARN_UNUSED;
 
-/* buf_addf: append printf-style text. Returns as buf_add(). */
+/** buf_addf: append printf-style text. Returns as buf_add(). */
 enum pdb_rc buf_addf(struct buf *b, const char *fmt, ...) PDB_PRINTF(2, 3) PDB_WARN_UNUSED;
 
-/* buf_cstr: the contents, NUL-terminated; "" when empty. Borrowed until the next change. */
+/** buf_cstr: the contents, NUL-terminated; "" when empty. Borrowed until the next change. */
 const char *buf_cstr(const struct buf *b);
 
-/* buf_len: bytes in use. */
+/** buf_len: bytes in use. */
 size_t buf_len(const struct buf *b);
 
-/* buf_reset: empty the buffer but keep its memory for reuse. */
+/** buf_reset: empty the buffer but keep its memory for reuse. */
 void buf_reset(struct buf *b);
 
-/* buf_drop_front: remove the first @n bytes (a consumed frame), keeping the rest. */
+/** buf_drop_front: remove the first @n bytes (a consumed frame), keeping the rest. */
 void buf_drop_front(struct buf *b, size_t n);
 
 /**
@@ -66,7 +66,7 @@ void buf_drop_front(struct buf *b, size_t n);
  */
 char *buf_take(struct buf *b, size_t *len);
 
-/* buf_free: release the memory; safe to call more than once. */
+/** buf_free: release the memory; safe to call more than once. */
 void buf_free(struct buf *b);
 
 #endif /* PDBRIDGE_BUF_H */

@@ -130,7 +130,7 @@ struct cfg_field {
 	const char *help; /* one line */
 };
 
-/* cfg_field: the schema row of @k (k < CFG_KEYS). */
+/** cfg_field: the schema row of @k (k < CFG_KEYS). */
 const struct cfg_field *cfg_field(enum cfg_key k);
 
 /**
@@ -139,7 +139,7 @@ const struct cfg_field *cfg_field(enum cfg_key k);
  */
 enum pdb_rc cfg_key_find(const char *name, enum cfg_key *out) PDB_WARN_UNUSED;
 
-/* cfg_env_name: "PDBRIDGE_" + the key upper-cased, dots as underscores, into @out. */
+/** cfg_env_name: "PDBRIDGE_" + the key upper-cased, dots as underscores, into @out. */
 void cfg_env_name(enum cfg_key k, char *out, size_t len);
 
 /**
@@ -157,7 +157,7 @@ enum pdb_rc cfg_check(enum cfg_key k, const char *text, char canon[PDB_CFG_VALUE
  */
 enum pdb_rc cfg_schema_doc(struct buf *out) PDB_WARN_UNUSED;
 
-/* cfg_wipe: mem_wipe() under the name cfg's callers use (see mem.h). */
+/** cfg_wipe: mem_wipe() under the name cfg's callers use (see mem.h). */
 void cfg_wipe(void *p, size_t n);
 
 /* --- the stored document (the flash layer) ------------------------------ */
@@ -179,10 +179,10 @@ struct cfg_doc {
 
 void cfg_doc_init(struct cfg_doc *d);
 
-/* cfg_doc_free: release every entry (values are wiped first); the doc is left empty. */
+/** cfg_doc_free: release every entry (values are wiped first); the doc is left empty. */
 void cfg_doc_free(struct cfg_doc *d);
 
-/* cfg_doc_find: the entry for @key, or NULL. Borrowed until the doc changes. */
+/** cfg_doc_find: the entry for @key, or NULL. Borrowed until the doc changes. */
 const struct cfg_entry *cfg_doc_find(const struct cfg_doc *d, const char *key);
 
 /**
@@ -197,7 +197,7 @@ enum pdb_rc cfg_doc_set(struct cfg_doc *d, enum cfg_key k, const char *text,
                         const struct cfg_seal *seal, bool *changed,
                         struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* cfg_doc_unset: remove @k; *@changed says whether it was there. */
+/** cfg_doc_unset: remove @k; *@changed says whether it was there. */
 void cfg_doc_unset(struct cfg_doc *d, enum cfg_key k, bool *changed);
 
 /**
@@ -241,10 +241,10 @@ struct cfg_seal {
 enum pdb_rc cfg_seal_init(struct cfg_seal *s, const char *id_file,
                           struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* cfg_seal_wipe: forget the key. */
+/** cfg_seal_wipe: forget the key. */
 void cfg_seal_wipe(struct cfg_seal *s);
 
-/* cfg_id_source_name: "device-tree serial-number", ... */
+/** cfg_id_source_name: "device-tree serial-number", ... */
 const char *cfg_id_source_name(enum cfg_id_source src);
 
 /**
@@ -278,7 +278,7 @@ struct cfg_mac {
 	uint8_t key[CFG_MAC_KEY_LEN];
 };
 
-/* cfg_mac_init: draw a fresh key from the kernel's random source. Returns PDB_OK or PDB_E_IO. */
+/** cfg_mac_init: draw a fresh key from the kernel's random source. Returns PDB_OK or PDB_E_IO. */
 enum pdb_rc cfg_mac_init(struct cfg_mac *m) PDB_WARN_UNUSED;
 
 /**
@@ -288,7 +288,7 @@ enum pdb_rc cfg_mac_init(struct cfg_mac *m) PDB_WARN_UNUSED;
 enum pdb_rc cfg_mac_sign(const struct cfg_mac *m, const void *msg, size_t len,
                          uint8_t out[CFG_MAC_LEN]) PDB_WARN_UNUSED;
 
-/* cfg_mac_wipe: forget the key. */
+/** cfg_mac_wipe: forget the key. */
 void cfg_mac_wipe(struct cfg_mac *m);
 
 /* --- the snapshot --------------------------------------------------------- */
@@ -330,16 +330,16 @@ struct cfg;
 enum pdb_rc cfg_build(const struct cfg_sources *src, struct cfg **out,
                       struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* cfg_free: release @c (secrets wiped); NULL is a no-op. */
+/** cfg_free: release @c (secrets wiped); NULL is a no-op. */
 void cfg_free(struct cfg *c);
 
-/* cfg_str: the canonical text of @k, "" when unset, NULL for a secret that cannot be unsealed. */
+/** cfg_str: the canonical text of @k, "" when unset, NULL for a secret that cannot be unsealed. */
 const char *cfg_str(const struct cfg *c, enum cfg_key k);
 
-/* cfg_int: the value of a CFG_T_INT key. */
+/** cfg_int: the value of a CFG_T_INT key. */
 long long cfg_int(const struct cfg *c, enum cfg_key k);
 
-/* cfg_bool: the value of a CFG_T_BOOL key. */
+/** cfg_bool: the value of a CFG_T_BOOL key. */
 bool cfg_bool(const struct cfg *c, enum cfg_key k);
 
 /**
@@ -357,7 +357,7 @@ size_t cfg_list(const struct cfg *c, enum cfg_key k, const char **out, size_t ca
 enum pdb_rc cfg_secret(const struct cfg *c, enum cfg_key k, const char **out,
                        struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* cfg_sealed: whether the value of @k came sealed from flash. */
+/** cfg_sealed: whether the value of @k came sealed from flash. */
 bool cfg_sealed(const struct cfg *c, enum cfg_key k);
 
 /**
@@ -366,7 +366,7 @@ bool cfg_sealed(const struct cfg *c, enum cfg_key k);
  */
 enum cfg_origin cfg_origin(const struct cfg *c, enum cfg_key k, const char **detail);
 
-/* cfg_origin_name: "default", "flash", "env", "flag". */
+/** cfg_origin_name: "default", "flash", "env", "flag". */
 const char *cfg_origin_name(enum cfg_origin o);
 
 /* --- the store ------------------------------------------------------------ */
@@ -392,7 +392,7 @@ struct cfg_slot_info {
 	bool newest;     /* the slot a load uses */
 };
 
-/* cfg_slot_state_name: "valid", "empty", "corrupt header", ... */
+/** cfg_slot_state_name: "valid", "empty", "corrupt header", ... */
 const char *cfg_slot_state_name(enum cfg_slot_state st);
 
 /**
@@ -405,10 +405,10 @@ const char *cfg_slot_state_name(enum cfg_slot_state st);
 enum pdb_rc cfg_store_open(const char *spec, struct cfg_store **out,
                            struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* cfg_store_close: free @s; NULL is a no-op. */
+/** cfg_store_close: free @s; NULL is a no-op. */
 void cfg_store_close(struct cfg_store *s);
 
-/* cfg_store_where: the path given to cfg_store_open(), without "mtd:". Borrowed. */
+/** cfg_store_where: the path given to cfg_store_open(), without "mtd:". Borrowed. */
 const char *cfg_store_where(const struct cfg_store *s);
 
 /**

@@ -17,19 +17,19 @@
 /* "2026-11-27T21:52:07Z" plus the NUL. */
 #define CLK_ISO_LEN 21
 
-/* clk_now_ms: milliseconds on the monotonic clock (arbitrary origin). */
+/** clk_now_ms: milliseconds on the monotonic clock (arbitrary origin). */
 int64_t clk_now_ms(void);
 
-/* clk_wall_ms: milliseconds since the Unix epoch, UTC. */
+/** clk_wall_ms: milliseconds since the Unix epoch, UTC. */
 int64_t clk_wall_ms(void);
 
-/* clk_deadline: the monotonic time @timeout_ms from now. */
+/** clk_deadline: the monotonic time @timeout_ms from now. */
 int64_t clk_deadline(int64_t timeout_ms);
 
-/* clk_remaining_ms: milliseconds until @deadline, 0 once it has passed. */
+/** clk_remaining_ms: milliseconds until @deadline, 0 once it has passed. */
 int64_t clk_remaining_ms(int64_t deadline);
 
-/* clk_format_iso: @epoch_ms as "YYYY-MM-DDTHH:MM:SSZ" into @out. */
+/** clk_format_iso: @epoch_ms as "YYYY-MM-DDTHH:MM:SSZ" into @out. */
 void clk_format_iso(int64_t epoch_ms, char out[CLK_ISO_LEN]);
 
 /**

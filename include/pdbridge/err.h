@@ -68,7 +68,7 @@ const char *pdb_strerror(enum pdb_rc rc);
  */
 enum pdb_rc pdb_err_set(struct pdb_err *err, enum pdb_rc rc, const char *fmt, ...) PDB_PRINTF(3, 4);
 
-/* pdb_err_clear: reset @err to PDB_OK with an empty message. */
+/** pdb_err_clear: reset @err to PDB_OK with an empty message. */
 void pdb_err_clear(struct pdb_err *err);
 
 /**

@@ -46,7 +46,7 @@ typedef void (*ev_fn)(struct ev_loop *l, void *ud);
  */
 enum pdb_rc ev_new(struct ev_loop **out) PDB_WARN_UNUSED;
 
-/*
+/**
  * ev_free: free the loop; NULL is a no-op. Posts still queued are dropped
  * without running. The fds it watched are not closed (they are the
  * caller's).
@@ -62,10 +62,10 @@ void ev_free(struct ev_loop *l);
 enum pdb_rc ev_fd_add(struct ev_loop *l, int fd, unsigned events, ev_fd_fn fn,
                       void *ud) PDB_WARN_UNUSED;
 
-/* ev_fd_mod: change the interest of a watched @fd. Returns PDB_OK or PDB_E_INVAL (not watched). */
+/** ev_fd_mod: change the interest of a watched @fd. Returns PDB_OK or PDB_E_INVAL (not watched). */
 enum pdb_rc ev_fd_mod(struct ev_loop *l, int fd, unsigned events) PDB_WARN_UNUSED;
 
-/*
+/**
  * ev_fd_del: stop watching @fd; unknown fds are ignored. Safe from inside any
  * callback: a removed fd gets no further callback, even in the current turn.
  */
@@ -79,7 +79,7 @@ void ev_fd_del(struct ev_loop *l, int fd);
 enum pdb_rc ev_timer_add(struct ev_loop *l, int64_t delay_ms, ev_fn fn, void *ud,
                          unsigned *id) PDB_WARN_UNUSED;
 
-/* ev_timer_cancel: forget a pending timer; an id that fired or is 0 is ignored. */
+/** ev_timer_cancel: forget a pending timer; an id that fired or is 0 is ignored. */
 void ev_timer_cancel(struct ev_loop *l, unsigned id);
 
 /**
@@ -99,7 +99,7 @@ enum pdb_rc ev_post(struct ev_loop *l, ev_fn fn, void *ud) PDB_WARN_UNUSED;
  */
 enum pdb_rc ev_signals(struct ev_loop *l, ev_fn on_hup, void *ud) PDB_WARN_UNUSED;
 
-/*
+/**
  * ev_run: run until ev_stop() (or SIGINT/SIGTERM). Returns the signal number
  * that stopped the loop, or 0.
  */
@@ -112,10 +112,10 @@ int ev_run(struct ev_loop *l);
  */
 enum pdb_rc ev_run_once(struct ev_loop *l, int64_t max_wait_ms) PDB_WARN_UNUSED;
 
-/* ev_stop: make ev_run() return after the current callback; any thread. */
+/** ev_stop: make ev_run() return after the current callback; any thread. */
 void ev_stop(struct ev_loop *l);
 
-/* ev_stopped: true once ev_stop() was called or a stop signal arrived. */
+/** ev_stopped: true once ev_stop() was called or a stop signal arrived. */
 int ev_stopped(struct ev_loop *l);
 
 /* --- the worker pool ------------------------------------------------------ */
@@ -137,7 +137,7 @@ enum pdb_rc ev_pool_new(unsigned workers, struct ev_pool **out) PDB_WARN_UNUSED;
  */
 enum pdb_rc ev_pool_submit(struct ev_pool *p, ev_job_fn fn, void *job) PDB_WARN_UNUSED;
 
-/*
+/**
  * ev_pool_free: let the queued and running jobs finish, then join the
  * workers and free the pool; NULL is a no-op. Jobs must end by themselves
  * (every blocking wait in pdbridge has a deadline).

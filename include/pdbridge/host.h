@@ -28,7 +28,7 @@ struct sockaddr;
  */
 bool host_is_loopback(const char *host, size_t len);
 
-/* host_addr_is_loopback: @sa (AF_INET or AF_INET6) is a loopback address by the same rule. */
+/** host_addr_is_loopback: @sa (AF_INET or AF_INET6) is a loopback address by the same rule. */
 bool host_addr_is_loopback(const struct sockaddr *sa);
 
 #endif /* PDBRIDGE_HOST_H */

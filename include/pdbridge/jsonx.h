@@ -30,10 +30,10 @@ struct cJSON;
 /* Largest integer a double tells apart from its neighbours (2^53 - 1). */
 #define JSONX_INT_MAX 9007199254740991LL
 
-/* jsonx_init: route cJSON's allocations through mem. Call once, before threads start. */
+/** jsonx_init: route cJSON's allocations through mem. Call once, before threads start. */
 void jsonx_init(void);
 
-/* jsonx_lib_version: the linked cJSON's version, e.g. "1.7.15". Static string. */
+/** jsonx_lib_version: the linked cJSON's version, e.g. "1.7.15". Static string. */
 const char *jsonx_lib_version(void);
 
 /**
@@ -46,7 +46,7 @@ const char *jsonx_lib_version(void);
 enum pdb_rc jsonx_parse(const char *text, size_t len, struct cJSON **out,
                         struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* jsonx_free: delete a document from jsonx_parse() or a cJSON builder; NULL is a no-op. */
+/** jsonx_free: delete a document from jsonx_parse() or a cJSON builder; NULL is a no-op. */
 void jsonx_free(struct cJSON *doc);
 
 /**
@@ -73,10 +73,11 @@ enum pdb_rc jsonx_copy_str(const struct cJSON *obj, const char *key, char *dst,
 enum pdb_rc jsonx_get_int(const struct cJSON *obj, const char *key, int64_t min, int64_t max,
                           int64_t *out) PDB_WARN_UNUSED;
 
-/* jsonx_get_bool: a true/false member. Returns PDB_OK, PDB_E_MISSING or PDB_E_TYPE. */
+/** jsonx_get_bool: a true/false member. Returns PDB_OK, PDB_E_MISSING or PDB_E_TYPE. */
 enum pdb_rc jsonx_get_bool(const struct cJSON *obj, const char *key, bool *out) PDB_WARN_UNUSED;
 
-/* jsonx_get_obj, jsonx_get_arr: an object / array member, borrowed. Returns as jsonx_get_bool(). */
+/** jsonx_get_obj, jsonx_get_arr: an object / array member, borrowed. Returns as jsonx_get_bool().
+ */
 enum pdb_rc jsonx_get_obj(const struct cJSON *obj, const char *key,
                           const struct cJSON **out) PDB_WARN_UNUSED;
 enum pdb_rc jsonx_get_arr(const struct cJSON *obj, const char *key,
@@ -88,7 +89,7 @@ enum pdb_rc jsonx_get_arr(const struct cJSON *obj, const char *key,
  */
 enum pdb_rc jsonx_print(const struct cJSON *v, struct buf *out) PDB_WARN_UNUSED;
 
-/*
+/**
  * jsonx_add_time: add @key to object @o: the ISO-8601 UTC text of @ms
  * (milliseconds since the epoch), or null when @ms is 0 ("no time", as
  * PagerDuty's open-ended on-call). Returns false when cJSON could not

@@ -109,7 +109,7 @@ struct lamp_view {
 	unsigned new_triggered; /* incidents triggered since the state before: the buzzer */
 };
 
-/* lamp_wanted: does @c configure any lamp, the buzzer or the button? */
+/** lamp_wanted: does @c configure any lamp, the buzzer or the button? */
 bool lamp_wanted(const struct lamp_conf *c);
 
 /**
@@ -131,7 +131,7 @@ enum pdb_rc lamp_new(const struct lamp_conf *c, struct lamp **out,
 enum pdb_rc lamp_reconfigure(struct lamp *l, const struct lamp_conf *c,
                              struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* lamp_show: the state to show now; NULL @l is a no-op. */
+/** lamp_show: the state to show now; NULL @l is a no-op. */
 void lamp_show(struct lamp *l, const struct lamp_view *v);
 
 /**
@@ -142,7 +142,7 @@ void lamp_show(struct lamp *l, const struct lamp_view *v);
  */
 enum pdb_rc lamp_mute(struct lamp *l, int minutes, const char *source, struct pdb_err *err);
 
-/* lamp_free: every lamp to its rest state, the button closed, freed; NULL is a no-op. */
+/** lamp_free: every lamp to its rest state, the button closed, freed; NULL is a no-op. */
 void lamp_free(struct lamp *l);
 
 #endif /* PDBRIDGE_LAMP_H */

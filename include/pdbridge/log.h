@@ -31,7 +31,7 @@ enum log_level {
 
 #define LOG_REDACTED "[redacted]"
 
-/* log_set_level: lines above @lvl are dropped. Default: LOG_LVL_INFO. */
+/** log_set_level: lines above @lvl are dropped. Default: LOG_LVL_INFO. */
 void log_set_level(enum log_level lvl);
 
 /**
@@ -40,7 +40,7 @@ void log_set_level(enum log_level lvl);
  */
 enum pdb_rc log_parse_level(const char *name, enum log_level *out) PDB_WARN_UNUSED;
 
-/* log_level_name: the name of @lvl, as log_parse_level() accepts it. */
+/** log_level_name: the name of @lvl, as log_parse_level() accepts it. */
 const char *log_level_name(enum log_level lvl);
 
 /**
@@ -58,10 +58,10 @@ void log_set_fd(int fd);
  */
 enum pdb_rc log_add_secret(const char *secret) PDB_WARN_UNUSED;
 
-/* log_clear_secrets: forget every secret (tests, config reload). */
+/** log_clear_secrets: forget every secret (tests, config reload). */
 void log_clear_secrets(void);
 
-/* log_msg: one line at @lvl from @module. Use the LOG_* macros. */
+/** log_msg: one line at @lvl from @module. Use the LOG_* macros. */
 void log_msg(enum log_level lvl, const char *module, const char *fmt, ...) PDB_PRINTF(3, 4);
 
 #define LOG_ERROR(mod, ...) log_msg(LOG_LVL_ERROR, mod, __VA_ARGS__)

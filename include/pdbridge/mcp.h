@@ -219,7 +219,7 @@ struct mcp_conf {
 enum pdb_rc mcp_server_new(const struct mcp_conf *conf, struct mcp_server **out,
                            struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* mcp_server_free: free the server; NULL is a no-op. */
+/** mcp_server_free: free the server; NULL is a no-op. */
 void mcp_server_free(struct mcp_server *srv);
 
 /* --- sessions ----------------------------------------------------------------- */
@@ -245,14 +245,14 @@ typedef void (*mcp_send_fn)(void *ud, uint64_t stream, const char *msg, size_t l
 enum pdb_rc mcp_session_new(struct mcp_server *srv, mcp_send_fn send, void *send_ud,
                             struct mcp_session **out) PDB_WARN_UNUSED;
 
-/*
+/**
  * mcp_session_close: end the session: cancel its calls, wake their waits,
  * and stop sending. The memory is freed now or when the last call ends.
  * NULL is a no-op.
  */
 void mcp_session_close(struct mcp_session *s);
 
-/* mcp_session_cancel_stream: cancel the calls that arrived on @stream (its HTTP response went
+/** mcp_session_cancel_stream: cancel the calls that arrived on @stream (its HTTP response went
  * away). */
 void mcp_session_cancel_stream(struct mcp_session *s, uint64_t stream);
 
@@ -294,7 +294,7 @@ struct mcp_result mcp_handle_http(struct mcp_session *s, const char *in, size_t 
                                   uint64_t stream, const struct mcp_http_headers *h,
                                   struct buf *out);
 
-/*
+/**
  * mcp_is_stateless: @len bytes of @in are one request to serve statelessly
  * (its _meta names a protocol version or client capabilities, or its method
  * exists only in 2026-07-28). Cheap for anything else: parses only when the
@@ -302,24 +302,24 @@ struct mcp_result mcp_handle_http(struct mcp_session *s, const char *in, size_t 
  */
 bool mcp_is_stateless(const char *in, size_t len);
 
-/* mcp_session_initialized: initialize has been answered. */
+/** mcp_session_initialized: initialize has been answered. */
 bool mcp_session_initialized(struct mcp_session *s);
 
-/* mcp_version_supported: @v (a NUL-terminated header value) is a legacy version this server
+/** mcp_version_supported: @v (a NUL-terminated header value) is a legacy version this server
  * speaks. */
 bool mcp_version_supported(const char *v);
 
-/* mcp_version_stateless: @v is a version served statelessly (2026-07-28). */
+/** mcp_version_stateless: @v is a version served statelessly (2026-07-28). */
 bool mcp_version_stateless(const char *v);
 
-/*
+/**
  * mcp_session_end_listens: end the session's subscriptions/listen requests
  * gracefully (their result, FINAL), as at the end of input: a listen is
  * open until its client cancels it, and nothing else ends it.
  */
 void mcp_session_end_listens(struct mcp_session *s);
 
-/*
+/**
  * mcp_is_initialize: @len bytes of @in are one initialize request (HTTP needs
  * to know before a session exists). Anything unparsable is "no".
  */
@@ -333,14 +333,14 @@ bool mcp_is_initialize(const char *in, size_t len);
  */
 enum pdb_rc mcp_write_error(struct buf *out, enum pdb_rc rc, const char *msg) PDB_WARN_UNUSED;
 
-/*
+/**
  * mcp_resource_updated: tell every session subscribed to @uri and every
  * subscriptions/listen that asked for it (notifications/resources/updated).
  * Any thread.
  */
 void mcp_resource_updated(struct mcp_server *srv, const char *uri);
 
-/* mcp_resource_watched: some client subscribed to or listens for @uri now. Any thread. */
+/** mcp_resource_watched: some client subscribed to or listens for @uri now. Any thread. */
 bool mcp_resource_watched(struct mcp_server *srv, const char *uri);
 
 /* --- inside a tool call (worker thread) -------------------------------------- */
@@ -364,7 +364,7 @@ enum mcp_client_cap {
 	MCP_CLIENT_ROOTS = 4u,
 };
 
-/* mcp_call_out: the content blocks of the call's result. Borrowed for the call. */
+/** mcp_call_out: the content blocks of the call's result. Borrowed for the call. */
 struct mcp_out *mcp_call_out(struct mcp_call *c);
 
 /**
@@ -375,10 +375,10 @@ struct mcp_out *mcp_call_out(struct mcp_call *c);
  */
 enum pdb_rc mcp_call_structured(struct mcp_call *c, struct cJSON *obj) PDB_WARN_UNUSED;
 
-/* mcp_call_cancelled: the client cancelled the call or went away: stop early. */
+/** mcp_call_cancelled: the client cancelled the call or went away: stop early. */
 bool mcp_call_cancelled(struct mcp_call *c);
 
-/* mcp_call_client_can: the client declared @cap (at initialize, or in this request's _meta). */
+/** mcp_call_client_can: the client declared @cap (at initialize, or in this request's _meta). */
 bool mcp_call_client_can(struct mcp_call *c, enum mcp_client_cap cap);
 
 /**
@@ -469,10 +469,10 @@ enum pdb_rc mcp_out_value(struct mcp_out *o, const char *value) PDB_WARN_UNUSED;
  * state are NULL and asking is PDB_E_UNSUPPORTED.
  */
 
-/* mcp_out_input: the client's answer to input request @key, an object, or NULL. Borrowed. */
+/** mcp_out_input: the client's answer to input request @key, an object, or NULL. Borrowed. */
 const struct cJSON *mcp_out_input(const struct mcp_out *o, const char *key);
 
-/* mcp_out_state: what the previous round kept (verified), or NULL. Borrowed. */
+/** mcp_out_state: what the previous round kept (verified), or NULL. Borrowed. */
 const char *mcp_out_state(const struct mcp_out *o);
 
 /**

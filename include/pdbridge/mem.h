@@ -35,7 +35,7 @@ struct mem_stats {
  */
 void *mem_malloc(size_t n);
 
-/* mem_calloc: like mem_malloc for @count * @size zeroed bytes; NULL on overflow. */
+/** mem_calloc: like mem_malloc for @count * @size zeroed bytes; NULL on overflow. */
 void *mem_calloc(size_t count, size_t size);
 
 /**
@@ -45,7 +45,7 @@ void *mem_calloc(size_t count, size_t size);
  */
 void *mem_realloc(void *p, size_t n);
 
-/* mem_free: release @p from mem_malloc/calloc/realloc/strdup; NULL is a no-op. */
+/** mem_free: release @p from mem_malloc/calloc/realloc/strdup; NULL is a no-op. */
 void mem_free(void *p);
 
 /**
@@ -63,11 +63,11 @@ void mem_wipe(void *p, size_t n);
  */
 void mem_free_secret(void *p);
 
-/* mem_strdup, mem_strndup: copies of @s (at most @n bytes); caller frees with mem_free(). */
+/** mem_strdup, mem_strndup: copies of @s (at most @n bytes); caller frees with mem_free(). */
 char *mem_strdup(const char *s);
 char *mem_strndup(const char *s, size_t n);
 
-/* mem_get_stats: a snapshot of the counters. */
+/** mem_get_stats: a snapshot of the counters. */
 void mem_get_stats(struct mem_stats *out);
 
 /**
@@ -77,7 +77,7 @@ void mem_get_stats(struct mem_stats *out);
  */
 void mem_set_limit(size_t bytes);
 
-/* mem_reset_peak: start peak measurement again from the current use. */
+/** mem_reset_peak: start peak measurement again from the current use. */
 void mem_reset_peak(void);
 
 /**
@@ -87,7 +87,7 @@ void mem_reset_peak(void);
  */
 void mem_fail_at(uint64_t n);
 
-/* mem_fail_counted: allocations attempted since the last mem_fail_at(). */
+/** mem_fail_counted: allocations attempted since the last mem_fail_at(). */
 uint64_t mem_fail_counted(void);
 
 #endif /* PDBRIDGE_MEM_H */

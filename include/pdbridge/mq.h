@@ -82,7 +82,7 @@ enum pdb_rc mq_start(struct mq *m, struct pdb_err *err) PDB_WARN_UNUSED;
 enum pdb_rc mq_publish(struct mq *m, const char *topic, const char *payload, size_t len, int qos,
                        bool retain) PDB_WARN_UNUSED;
 
-/* mq_connected: true between a connect and the next connection loss. */
+/** mq_connected: true between a connect and the next connection loss. */
 bool mq_connected(const struct mq *m);
 
 /* Counters, for logs, tests and bench/. */
@@ -95,14 +95,14 @@ struct mq_stats {
 };
 void mq_get_stats(const struct mq *m, struct mq_stats *out);
 
-/*
+/**
  * mq_free: a clean stop: publish "offline" (retained) to the will topic,
  * disconnect with a deadline of PDB_MQ_STOP_MS, and free; NULL is a no-op.
  * Loop thread only.
  */
 void mq_free(struct mq *m);
 
-/* mq_lib_version: the version string the linked paho library reports. Static string. */
+/** mq_lib_version: the version string the linked paho library reports. Static string. */
 const char *mq_lib_version(void);
 
 #endif /* PDBRIDGE_MQ_H */

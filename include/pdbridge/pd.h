@@ -59,7 +59,7 @@ struct pd_conf {
 	const char *no_key_hint; /* said after PD_ERR_NO_KEY: where the key was looked for */
 };
 
-/* pd_conf_init: every field at its default (US region, no token). */
+/** pd_conf_init: every field at its default (US region, no token). */
 void pd_conf_init(struct pd_conf *conf);
 
 /**
@@ -69,7 +69,7 @@ void pd_conf_init(struct pd_conf *conf);
  */
 enum pdb_rc pd_global_init(void) PDB_WARN_UNUSED;
 
-/* pd_global_cleanup: undo pd_global_init() after every client is freed. */
+/** pd_global_cleanup: undo pd_global_init() after every client is freed. */
 void pd_global_cleanup(void);
 
 /**
@@ -80,7 +80,7 @@ void pd_global_cleanup(void);
 enum pdb_rc pd_client_new(const struct pd_conf *conf, struct pd_client **out,
                           struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* pd_client_free: close the connection and free the client; NULL is a no-op. */
+/** pd_client_free: close the connection and free the client; NULL is a no-op. */
 void pd_client_free(struct pd_client *c);
 
 /**
@@ -90,10 +90,10 @@ void pd_client_free(struct pd_client *c);
  */
 enum pdb_rc pd_client_set_from(struct pd_client *c, const char *email) PDB_WARN_UNUSED;
 
-/* pd_client_has_from: PD_FROM calls would carry a From header. */
+/** pd_client_has_from: PD_FROM calls would carry a From header. */
 bool pd_client_has_from(const struct pd_client *c);
 
-/* pd_client_base_url: the base URL in use ("https://api.eu.pagerduty.com"). Borrowed. */
+/** pd_client_base_url: the base URL in use ("https://api.eu.pagerduty.com"). Borrowed. */
 const char *pd_client_base_url(const struct pd_client *c);
 
 enum pd_method {
@@ -168,7 +168,7 @@ enum pdb_rc pd_call(struct pd_client *c, enum pd_method m, const char *path,
                     const struct pd_query *q, const char *body, unsigned flags,
                     struct pd_response *resp, struct pdb_err *err) PDB_WARN_UNUSED;
 
-/*
+/**
  * pd_item_fn: called once per record of a list, in order. The item is
  * borrowed until the callback returns. Return PDB_OK to go on; anything else
  * stops the list with that code, and the detail the callback set in @err.
@@ -212,7 +212,7 @@ enum pdb_rc pd_list_json(struct pd_client *c, const char *path, const char *key,
                          struct cJSON **items, struct pd_list_result *res,
                          struct pdb_err *err) PDB_WARN_UNUSED;
 
-/*
+/**
  * pd_list_json_from: pd_list_json() starting at @offset instead of 0 (an
  * offset past PagerDuty's ceiling returns an empty, truncated list).
  */
@@ -231,7 +231,7 @@ enum pdb_rc pd_list_json_from(struct pd_client *c, const char *path, const char 
  * is left for everyone using the key. Any thread.
  */
 
-/* pd_client_set_caller: count this client's requests under @caller (copied) from now on. */
+/** pd_client_set_caller: count this client's requests under @caller (copied) from now on. */
 void pd_client_set_caller(struct pd_client *c, const char *caller);
 
 /* The ratelimit-* headers of one answer; -1: the header was absent. */
@@ -259,7 +259,7 @@ void pd_usage_count(const char *caller, long status, const struct pd_ratelimit *
  */
 struct cJSON *pd_usage_json(int64_t now_ms);
 
-/* pd_usage_reset: zero every count; "since" becomes now. pd_global_init() does it. */
+/** pd_usage_reset: zero every count; "since" becomes now. pd_global_init() does it. */
 void pd_usage_reset(void);
 
 /* --- Decoded records for the status poller ------------------------------ */
@@ -395,11 +395,11 @@ struct pd_status {
 enum pdb_rc pd_fetch_status(struct pd_client *c, const struct pd_watch *w, struct pd_status *out,
                             struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* pd_status_name, pd_urgency_name: "triggered", "high", ... */
+/** pd_status_name, pd_urgency_name: "triggered", "high", ... */
 const char *pd_status_name(enum pd_incident_status s);
 const char *pd_urgency_name(enum pd_urgency u);
 
-/* pd_curl_version, pd_tls_version, pd_resolver_version: versions of the linked
+/** pd_curl_version, pd_tls_version, pd_resolver_version: versions of the linked
  * libcurl, wolfSSL and c-ares, as the libraries report them. Static strings. */
 const char *pd_curl_version(void);
 const char *pd_tls_version(void);

@@ -119,10 +119,10 @@ enum pdb_rc rpc_batch_check(const struct cJSON *v, struct rpc_fault *f) PDB_WARN
  */
 enum pdb_rc rpc_read_id(const struct cJSON *v, struct rpc_id *out) PDB_WARN_UNUSED;
 
-/* rpc_id_equal: same type and value. */
+/** rpc_id_equal: same type and value. */
 bool rpc_id_equal(const struct rpc_id *a, const struct rpc_id *b);
 
-/* rpc_id_json: @id as a new JSON value (null for NONE/NULL). Caller frees with jsonx_free(); NULL
+/** rpc_id_json: @id as a new JSON value (null for NONE/NULL). Caller frees with jsonx_free(); NULL
  * on OOM. */
 struct cJSON *rpc_id_json(const struct rpc_id *id);
 
@@ -134,13 +134,13 @@ struct cJSON *rpc_id_json(const struct rpc_id *id);
  */
 bool rpc_add_ref(struct cJSON *obj, const char *key, const struct cJSON *item);
 
-/*
+/**
  * rpc_code_of: the JSON-RPC code for a failure with @rc (from the one table;
  * PDB_OK maps to RPC_INTERNAL_ERROR, as success has no code).
  */
 int rpc_code_of(enum pdb_rc rc);
 
-/* rpc_code_message: the standard text of a JSON-RPC @code ("Invalid params"). Static string. */
+/** rpc_code_message: the standard text of a JSON-RPC @code ("Invalid params"). Static string. */
 const char *rpc_code_message(int code);
 
 /**
@@ -159,7 +159,7 @@ enum pdb_rc rpc_write_result(struct buf *out, const struct rpc_id *id,
 enum pdb_rc rpc_write_error(struct buf *out, const struct rpc_id *id, int code, const char *msg,
                             const struct cJSON *data) PDB_WARN_UNUSED;
 
-/* rpc_write_fault: rpc_write_error() for @f. */
+/** rpc_write_fault: rpc_write_error() for @f. */
 enum pdb_rc rpc_write_fault(struct buf *out, const struct rpc_fault *f) PDB_WARN_UNUSED;
 
 /**

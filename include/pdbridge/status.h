@@ -111,7 +111,7 @@ struct status_conf {
 enum pdb_rc status_new(const struct status_conf *c, struct status **out,
                        struct pdb_err *err) PDB_WARN_UNUSED;
 
-/*
+/**
  * status_start: log the request rate the settings imply (requests a poll,
  * a minute, against PagerDuty's 960 a minute) and poll now, then every
  * interval.
@@ -126,7 +126,7 @@ void status_start(struct status *s);
 enum pdb_rc status_reconfigure(struct status *s, const struct status_conf *c,
                                struct pdb_err *err) PDB_WARN_UNUSED;
 
-/*
+/**
  * status_subscriptions: the topic filters the poller wants messages from
  * (its cmd/ topics, its own oncall/+ topics, and homeassistant/status and
  * its node's sensor configs when discovery is on). Borrowed until the next
@@ -134,7 +134,7 @@ enum pdb_rc status_reconfigure(struct status *s, const struct status_conf *c,
  */
 const char *const *status_subscriptions(const struct status *s, size_t *n);
 
-/* status_on_message: a message on one of status_subscriptions(). */
+/** status_on_message: a message on one of status_subscriptions(). */
 void status_on_message(struct status *s, const char *topic, const char *payload, size_t len);
 
 /**
@@ -148,10 +148,10 @@ void status_on_message(struct status *s, const char *topic, const char *payload,
  */
 enum pdb_rc status_ack(struct status *s, uint64_t seq, const char *source, struct pdb_err *err);
 
-/* status_refresh: poll now (the button's short press); no result is published. */
+/** status_refresh: poll now (the button's short press); no result is published. */
 void status_refresh(struct status *s);
 
-/*
+/**
  * status_republish: publish every retained topic of the current state
  * (and discovery when on), changed or not: after each (re)connect, since the
  * broker may have lost them.
@@ -170,7 +170,7 @@ struct status_stats {
 };
 void status_get_stats(const struct status *s, struct status_stats *out);
 
-/*
+/**
  * status_free: stop polling and free; NULL is a no-op. Call it after
  * ev_pool_free() of the pool it was given, so no job of its is left running.
  */

@@ -55,7 +55,7 @@ struct tool_conf {
 enum pdb_rc tool_catalog_new(const struct tool_conf *conf, struct tool_catalog **out,
                              struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* tool_catalog_free: free the catalog and its PagerDuty clients; NULL is a no-op. */
+/** tool_catalog_free: free the catalog and its PagerDuty clients; NULL is a no-op. */
 void tool_catalog_free(struct tool_catalog *cat);
 
 /* The selected tools, resources and prompts, for struct mcp_conf. Borrowed from @cat. */
@@ -63,7 +63,7 @@ const struct mcp_tool *tool_catalog_tools(const struct tool_catalog *cat, size_t
 const struct mcp_resource *tool_catalog_resources(const struct tool_catalog *cat, size_t *n);
 const struct mcp_prompt *tool_catalog_prompts(const struct tool_catalog *cat, size_t *n);
 
-/*
+/**
  * tool_catalog_attach: the server whose subscribers hear
  * notifications/resources/updated when a resource's content changes; NULL
  * detaches (before the server is freed).
@@ -81,7 +81,7 @@ void tool_catalog_attach(struct tool_catalog *cat, struct mcp_server *srv);
 enum pdb_rc tool_catalog_feed(struct tool_catalog *cat, const char *uri,
                               const char *json) PDB_WARN_UNUSED;
 
-/*
+/**
  * tool_catalog_poll: refresh the resources some client subscribes to or
  * listens for (at most one refresh each per PDB_TOOL_RES_REFRESH_MIN_MS),
  * so their subscribers hear a change without reading. For a process with
@@ -90,7 +90,7 @@ enum pdb_rc tool_catalog_feed(struct tool_catalog *cat, const char *uri,
  */
 void tool_catalog_poll(struct tool_catalog *cat);
 
-/* tool_catalog_size: how many tools the catalog knows, and of them how many write. */
+/** tool_catalog_size: how many tools the catalog knows, and of them how many write. */
 size_t tool_catalog_size(size_t *n_write);
 
 #endif /* PDBRIDGE_TOOLS_H */

@@ -35,7 +35,7 @@ struct ev_loop;
 struct mcp_server;
 struct tr_server;
 
-/* tr_http_version: the linked libmicrohttpd's version. Static string. */
+/** tr_http_version: the linked libmicrohttpd's version. Static string. */
 const char *tr_http_version(void);
 
 /* --- the NDJSON framer ------------------------------------------------------ */
@@ -54,13 +54,13 @@ enum tr_frame_ev {
 	TR_FRAME_TOO_LONG = 2, /* a line passed max; its bytes up to the newline are dropped */
 };
 
-/* tr_frame_init: a framer for lines of at most @max bytes; allocates nothing. */
+/** tr_frame_init: a framer for lines of at most @max bytes; allocates nothing. */
 void tr_frame_init(struct tr_framer *f, size_t max);
 
-/* tr_frame_free: release the buffer; safe more than once. */
+/** tr_frame_free: release the buffer; safe more than once. */
 void tr_frame_free(struct tr_framer *f);
 
-/* tr_frame_set_max: change the line limit (raised after authentication). */
+/** tr_frame_set_max: change the line limit (raised after authentication). */
 void tr_frame_set_max(struct tr_framer *f, size_t max);
 
 /**
@@ -78,14 +78,14 @@ enum pdb_rc tr_frame_push(struct tr_framer *f, const char *p, size_t n) PDB_WARN
  */
 enum tr_frame_ev tr_frame_next(struct tr_framer *f, const char **line, size_t *len);
 
-/*
+/**
  * tr_frame_finish: at end of input, the unterminated last line if any
  * (TR_FRAME_LINE, or TR_FRAME_TOO_LONG / TR_FRAME_NONE); the framer is empty
  * afterwards.
  */
 enum tr_frame_ev tr_frame_finish(struct tr_framer *f, const char **line, size_t *len);
 
-/* tr_frame_pending: bytes of a line that has started but not ended. */
+/** tr_frame_pending: bytes of a line that has started but not ended. */
 size_t tr_frame_pending(const struct tr_framer *f);
 
 /* --- the server --------------------------------------------------------------- */
@@ -179,10 +179,10 @@ enum pdb_rc tr_listen_pages(struct tr_server *t, const char *url, const struct t
  */
 enum pdb_rc tr_pages_send(struct tr_pages *p, const char *event, size_t len) PDB_WARN_UNUSED;
 
-/* tr_pages_streams: the event streams open now (tests, bench/). */
+/** tr_pages_streams: the event streams open now (tests, bench/). */
 size_t tr_pages_streams(const struct tr_pages *p);
 
-/*
+/**
  * tr_free: close every connection, session and listener (their calls are
  * cancelled) and free the transport; NULL is a no-op. Call on the loop
  * thread, before the worker pool is joined and mcp_server_free().

@@ -46,10 +46,10 @@ enum pdb_rc cfg__rec_encode(uint16_t schema, uint32_t seq, const char *payload, 
 enum cfg_slot_state cfg__rec_decode(const uint8_t *p, size_t len, bool exact, struct cfg__hdr *h,
                                     const uint8_t **payload);
 
-/* cfg__crc32: CRC-32/ISO-HDLC (poly 0xEDB88320, as zlib), continuing from @crc (0 to start). */
+/** cfg__crc32: CRC-32/ISO-HDLC (poly 0xEDB88320, as zlib), continuing from @crc (0 to start). */
 uint32_t cfg__crc32(uint32_t crc, const void *p, size_t n);
 
-/* cfg__seq_newer: @a is newer than @b in serial-number arithmetic (RFC 1982 style). */
+/** cfg__seq_newer: @a is newer than @b in serial-number arithmetic (RFC 1982 style). */
 bool cfg__seq_newer(uint32_t a, uint32_t b);
 
 /* --- the payload ------------------------------------------------------------ */
@@ -71,15 +71,15 @@ enum pdb_rc cfg__payload_encode(const struct cfg_doc *d, struct buf *out) PDB_WA
 enum pdb_rc cfg__payload_decode(const uint8_t *p, size_t len, uint16_t schema, struct cfg_doc *d,
                                 struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* cfg__doc_put: add or replace @key (owned copies are made). Returns PDB_OK, PDB_E_TOO_LARGE,
+/** cfg__doc_put: add or replace @key (owned copies are made). Returns PDB_OK, PDB_E_TOO_LARGE,
  * PDB_E_NOMEM. */
 enum pdb_rc cfg__doc_put(struct cfg_doc *d, const char *key, const char *value,
                          bool sealed) PDB_WARN_UNUSED;
 
-/* cfg__doc_remove: drop entry @i, wiping its value. */
+/** cfg__doc_remove: drop entry @i, wiping its value. */
 void cfg__doc_remove(struct cfg_doc *d, size_t i);
 
-/* cfg__key_ok: @key is a well-formed key name ([a-z0-9_.], not empty, short enough). */
+/** cfg__key_ok: @key is a well-formed key name ([a-z0-9_.], not empty, short enough). */
 bool cfg__key_ok(const char *key, size_t len);
 
 /* --- sealing (cfg_seal.c, the only wolfSSL user in this module) ---------------- */
@@ -108,7 +108,7 @@ enum pdb_rc cfg__unseal_value(const struct cfg_seal *seal, const char *hex, char
 enum pdb_rc cfg__seal_from_text(struct cfg_seal *s, enum cfg_id_source src, const char *text,
                                 size_t n, struct pdb_err *err) PDB_WARN_UNUSED;
 
-/* cfg__sealed_ok: @hex has the shape of a sealed value (checked on load). */
+/** cfg__sealed_ok: @hex has the shape of a sealed value (checked on load). */
 bool cfg__sealed_ok(const char *hex);
 
 /* --- the system calls under the store ------------------------------------- */
@@ -145,7 +145,7 @@ struct cfg__io {
 	void *ud;
 };
 
-/* cfg__io_real: the table of real system calls. */
+/** cfg__io_real: the table of real system calls. */
 const struct cfg__io *cfg__io_real(void);
 
 enum cfg__backend_kind {
@@ -191,7 +191,7 @@ struct cfg_store {
 extern const struct cfg__backend cfg__file_backend;
 extern const struct cfg__backend cfg__mtd_backend;
 
-/* cfg__io_fail: an error for a failed system call on @what, errno mapped to PDB_E_DENIED or
+/** cfg__io_fail: an error for a failed system call on @what, errno mapped to PDB_E_DENIED or
  * PDB_E_IO. */
 enum pdb_rc cfg__io_fail(struct pdb_err *err, int err_no, const char *op, const char *what);
 

@@ -49,13 +49,13 @@ struct lamp_pattern {
 
 const struct lamp_pattern *lamp__pattern(enum lamp_pat p);
 
-/* lamp__segment: segment @i of @p: lit or not, for how long (0: for good). */
+/** lamp__segment: segment @i of @p: lit or not, for how long (0: for good). */
 void lamp__segment(const struct lamp_pattern *p, unsigned i, bool *lit, unsigned *ms);
 
 /* The level of a state, as the roles it lights (LAMP_OK..LAMP_UNKNOWN). */
 enum lamp_role lamp__level_role(const char *level);
 
-/*
+/**
  * lamp__pattern_for: what an LED serving @roles (a bit per enum lamp_role)
  * shows while the state is @level.
  */
@@ -120,11 +120,11 @@ enum pdb_rc lamp__led_open(struct lamp_led *d, const char *sysfs, struct pdb_err
  */
 enum pdb_rc lamp__led_level(struct lamp_led *d, bool lit, unsigned ms, struct pdb_err *err);
 
-/* lamp__led_blink: the timer trigger, @on_ms lit and @off_ms dark (LED_MODE_TIMER). */
+/** lamp__led_blink: the timer trigger, @on_ms lit and @off_ms dark (LED_MODE_TIMER). */
 enum pdb_rc lamp__led_blink(struct lamp_led *d, unsigned on_ms, unsigned off_ms,
                             struct pdb_err *err);
 
-/* lamp__led_rest: no trigger, lit if rest_lit else dark; best effort (the stop path). */
+/** lamp__led_rest: no trigger, lit if rest_lit else dark; best effort (the stop path). */
 void lamp__led_rest(struct lamp_led *d);
 
 /* --- lamp_button.c ------------------------------------------------------------ */
@@ -140,13 +140,13 @@ struct lamp_press {
 
 enum lamp_action { ACT_NONE = 0, ACT_SHORT, ACT_LONG };
 
-/* lamp__press_edge: the key went down or up at @t ms; @seq is shown now. */
+/** lamp__press_edge: the key went down or up at @t ms; @seq is shown now. */
 enum lamp_action lamp__press_edge(struct lamp_press *p, bool down, int64_t t, uint64_t seq);
 
-/* lamp__press_tick: what @now decides (a long hold, a release that lasted). */
+/** lamp__press_tick: what @now decides (a long hold, a release that lasted). */
 enum lamp_action lamp__press_tick(struct lamp_press *p, int64_t now);
 
-/* lamp__press_due: when lamp__press_tick() has something to decide; LAMP_NEVER: nothing. */
+/** lamp__press_due: when lamp__press_tick() has something to decide; LAMP_NEVER: nothing. */
 int64_t lamp__press_due(const struct lamp_press *p);
 
 struct lamp_button {
@@ -166,10 +166,10 @@ struct lamp_button {
 
 struct lamp;
 
-/* lamp__button_open: try to open the device now; on failure the next try is set. */
+/** lamp__button_open: try to open the device now; on failure the next try is set. */
 void lamp__button_open(struct lamp *l, int64_t now);
 
-/* lamp__button_close: close it (no action for a press under way). */
+/** lamp__button_close: close it (no action for a press under way). */
 void lamp__button_close(struct lamp *l);
 
 /* --- lamp.c --------------------------------------------------------------------- */
@@ -211,13 +211,13 @@ struct lamp {
 	int64_t timer_at;
 };
 
-/* lamp__now: the clock's now. */
+/** lamp__now: the clock's now. */
 int64_t lamp__now(const struct lamp *l);
 
-/* lamp__tick: do everything due at now and set the timer for what is next. */
+/** lamp__tick: do everything due at now and set the timer for what is next. */
 void lamp__tick(struct lamp *l);
 
-/* lamp__action: a short or long press decided (lamp_button.c calls it). */
+/** lamp__action: a short or long press decided (lamp_button.c calls it). */
 void lamp__action(struct lamp *l, enum lamp_action a);
 
 #endif /* PDBRIDGE_LAMP_INT_H */

@@ -180,7 +180,7 @@ struct mcp_req {
 	bool no_method;
 };
 
-/* mcp__fail: record a JSON-RPC error for @r. Returns PDB_E_INVAL. */
+/** mcp__fail: record a JSON-RPC error for @r. Returns PDB_E_INVAL. */
 enum pdb_rc mcp__fail(struct mcp_req *r, int code, const char *fmt, ...) PDB_PRINTF(3, 4);
 
 /* Capabilities a method needs from our tables (mcp__have()). */
@@ -190,13 +190,13 @@ enum pdb_rc mcp__fail(struct mcp_req *r, int code, const char *fmt, ...) PDB_PRI
 #define NEED_PROMPTS   8u
 #define NEED_COMPLETE  16u
 
-/* mcp__have: the server's tables hold what @needs names. */
+/** mcp__have: the server's tables hold what @needs names. */
 bool mcp__have(const struct mcp_server *srv, unsigned needs);
 
-/* mcp__server_caps: our capabilities object for @features (caller frees; NULL on OOM). */
+/** mcp__server_caps: our capabilities object for @features (caller frees; NULL on OOM). */
 struct cJSON *mcp__server_caps(const struct mcp_server *srv, unsigned features);
 
-/* mcp__client_caps: enum mcp_client_cap bits of a ClientCapabilities object. */
+/** mcp__client_caps: enum mcp_client_cap bits of a ClientCapabilities object. */
 unsigned mcp__client_caps(const struct cJSON *caps);
 
 /* Method handlers (mcp_methods.c, mcp_call.c, mcp_stateless.c, mcp_listen.c). */
@@ -215,20 +215,20 @@ enum pdb_rc mcp__listen(struct mcp_req *r);
 
 /* --- 2026-07-28 (mcp_stateless.c) --- */
 
-/* mcp__wants_stateless: @m is to be served statelessly (see mcp_is_stateless()). */
+/** mcp__wants_stateless: @m is to be served statelessly (see mcp_is_stateless()). */
 bool mcp__wants_stateless(const struct rpc_msg *m);
 
-/* mcp__serve_stateless: check @r's envelope and serve it; the outcome is in @r. */
+/** mcp__serve_stateless: check @r's envelope and serve it; the outcome is in @r. */
 void mcp__serve_stateless(struct mcp_req *r);
 
-/*
+/**
  * mcp__finish_result: make @res a 2026-07-28 result: resultType (complete
  * unless set), _meta serverInfo, and for a cacheable one ttlMs/cacheScope.
  * Returns false on OOM.
  */
 bool mcp__finish_result(const struct mcp_server *srv, struct cJSON *res, bool cacheable);
 
-/*
+/**
  * mcp__refuse_caps: fail @r with -32021 whose data.requiredCapabilities
  * names the @missing enum mcp_client_cap bits (rejected). Returns PDB_E_INVAL.
  */
@@ -236,10 +236,10 @@ enum pdb_rc mcp__refuse_caps(struct mcp_req *r, unsigned missing);
 
 /* --- base64 (mcp_b64.c): request states (url alphabet, no padding) and Mcp-Name --- */
 
-/* mcp__b64_encode: append the base64 (@url: base64url, unpadded) of @len bytes at @p to @out. */
+/** mcp__b64_encode: append the base64 (@url: base64url, unpadded) of @len bytes at @p to @out. */
 enum pdb_rc mcp__b64_encode(const void *p, size_t len, bool url, struct buf *out);
 
-/*
+/**
  * mcp__b64_decode: decode @len characters at @in into @out (at most @max
  * bytes, *@n written). Standard alphabet with optional padding, or @url
  * without. Returns PDB_OK, PDB_E_PARSE or PDB_E_TOO_LARGE.
@@ -249,69 +249,69 @@ enum pdb_rc mcp__b64_decode(const char *in, size_t len, bool url, unsigned char 
 
 /* --- rounds (mcp_rounds.c) --- */
 
-/*
+/**
  * mcp__rounds_open: take @r's inputResponses and requestState (name from
  * params member @name_key, arguments from @args_key or none) into r->rounds,
  * checking both. Returns PDB_OK or fails @r (-32602).
  */
 enum pdb_rc mcp__rounds_open(struct mcp_req *r, const char *name_key, const char *args_key);
 
-/* mcp__rounds_asked: the handler asked for input or kept state: the result is input_required. */
+/** mcp__rounds_asked: the handler asked for input or kept state: the result is input_required. */
 bool mcp__rounds_asked(const struct mcp_rounds *rd);
 
-/*
+/**
  * mcp__rounds_result: the InputRequiredResult of this round (the asks are
  * moved into it, the kept state sealed). NULL with @why set on failure.
  */
 struct cJSON *mcp__rounds_result(struct mcp_server *srv, struct mcp_rounds *rd, char *why,
                                  size_t why_len);
 
-/* mcp__rounds_move: hand @from to @to, keeping a copy of the inputs (loop thread, for a call). */
+/** mcp__rounds_move: hand @from to @to, keeping a copy of the inputs (loop thread, for a call). */
 enum pdb_rc mcp__rounds_move(struct mcp_rounds *to, struct mcp_rounds *from);
 
-/* mcp__rounds_free: release what @rd owns. */
+/** mcp__rounds_free: release what @rd owns. */
 void mcp__rounds_free(struct mcp_rounds *rd);
 
 /* --- listens (mcp_listen.c) --- */
 
-/* mcp__resource_known: some resource or template of @srv serves @uri. */
+/** mcp__resource_known: some resource or template of @srv serves @uri. */
 bool mcp__resource_known(const struct mcp_server *srv, const char *uri);
 
-/* mcp__listen_notify: send @uri's update to @s's listens for it (s->mu held). */
+/** mcp__listen_notify: send @uri's update to @s's listens for it (s->mu held). */
 void mcp__listen_notify(struct mcp_session *s, const char *uri);
 
-/* mcp__listen_has: a listen of @s has request id @id (s->mu held). */
+/** mcp__listen_has: a listen of @s has request id @id (s->mu held). */
 bool mcp__listen_has(const struct mcp_session *s, const struct rpc_id *id);
 
-/* mcp__listen_cancel: end the listens with id @id or, @id NULL, on @stream; silently (s->mu held).
+/** mcp__listen_cancel: end the listens with id @id or, @id NULL, on @stream; silently (s->mu held).
  */
 void mcp__listen_cancel(struct mcp_session *s, const struct rpc_id *id, uint64_t stream);
 
-/* mcp__listen_free: free every listen of @s (the session's last reference). */
+/** mcp__listen_free: free every listen of @s (the session's last reference). */
 void mcp__listen_free(struct mcp_session *s);
 
-/* mcp__meta_server_info: {"io.modelcontextprotocol/serverInfo": {...}} added to _meta of @res. */
+/** mcp__meta_server_info: {"io.modelcontextprotocol/serverInfo": {...}} added to _meta of @res. */
 bool mcp__meta_server_info(const struct mcp_server *srv, struct cJSON *res);
 
-/* mcp__out_init, mcp__out_take, mcp__out_free: an output of @kind; take hands over the array. */
+/** mcp__out_init, mcp__out_take, mcp__out_free: an output of @kind; take hands over the array. */
 void mcp__out_init(struct mcp_out *o, enum mcp_out_kind kind);
 struct cJSON *mcp__out_take(struct mcp_out *o);
 void mcp__out_free(struct mcp_out *o);
 
-/* mcp__session_unref: drop one reference; the last frees the session. */
+/** mcp__session_unref: drop one reference; the last frees the session. */
 void mcp__session_unref(struct mcp_session *s);
 
-/* mcp__cancel_call: mark the call with request id @id cancelled (loop thread). */
+/** mcp__cancel_call: mark the call with request id @id cancelled (loop thread). */
 void mcp__cancel_call(struct mcp_session *s, const struct rpc_id *id);
 
-/*
+/**
  * mcp__cap_for: the client capability (enum mcp_client_cap) a request to the
  * client with @method needs: sampling/createMessage, elicitation/create,
  * roots/list; 0 for any other method.
  */
 unsigned mcp__cap_for(const char *method);
 
-/* mcp__log_level_parse: "debug".."emergency" into @out. Returns PDB_OK or PDB_E_INVAL. */
+/** mcp__log_level_parse: "debug".."emergency" into @out. Returns PDB_OK or PDB_E_INVAL. */
 enum pdb_rc mcp__log_level_parse(const char *name, enum mcp_log_level *out);
 const char *mcp__log_level_name(enum mcp_log_level lvl);
 

@@ -68,7 +68,7 @@ struct mq {
 	struct mq_stats st; /* connects, refused, received are kept here */
 	struct mq_msg *cur; /* the message being delivered (freed if the callback frees us) */
 
-	/* inbox: under mq__lock */
+	/** inbox: under mq__lock */
 	struct mq_inbox {
 		struct mq *next;         /* registry list */
 		uintptr_t sess;          /* the session id the connect/sends of now carry */
@@ -87,7 +87,7 @@ struct mq {
 
 /* --- mq_url.c ------------------------------------------------------------- */
 
-/*
+/**
  * mq__url_parse: check @url (mqtt:// or tcp://, HOST[:PORT]) and write the
  * URI paho gets ("tcp://HOST:PORT", localhost mapped to 127.0.0.1) into @uri
  * of @cap bytes. Returns PDB_OK or PDB_E_INVAL with the reason.
@@ -99,13 +99,13 @@ enum pdb_rc mq__url_parse(const char *url, char *uri, size_t cap, struct pdb_err
 void mq__lock(void);
 void mq__unlock(void);
 
-/* mq__register: give @m its id and make it findable by callbacks. */
+/** mq__register: give @m its id and make it findable by callbacks. */
 void mq__register(struct mq *m);
 
-/* mq__unregister: after this, no callback reaches @m and no post is run for it. */
+/** mq__unregister: after this, no callback reaches @m and no post is run for it. */
 void mq__unregister(struct mq *m);
 
-/* mq__new_session: a fresh session id for the next connect; zeroes done. Under the lock. */
+/** mq__new_session: a fresh session id for the next connect; zeroes done. Under the lock. */
 uintptr_t mq__new_session(struct mq *m);
 
 /* The callbacks handed to paho (their context is an id, see above). */
@@ -119,16 +119,16 @@ void mq__cb_sub_fail(void *ctx, MQTTAsync_failureData *resp);
 void mq__cb_stop_ok(void *ctx, MQTTAsync_successData *resp);
 void mq__cb_stop_fail(void *ctx, MQTTAsync_failureData *resp);
 
-/* mq__drain: runs on the loop for a wake-up or a sweep; defined in mq.c. */
+/** mq__drain: runs on the loop for a wake-up or a sweep; defined in mq.c. */
 void mq__drain(struct mq *m);
 
-/* mq__stop_reset: clear stop_done before the next step of mq_free. */
+/** mq__stop_reset: clear stop_done before the next step of mq_free. */
 void mq__stop_reset(struct mq *m);
 
-/* mq__wait_stop: wait (loop thread, in mq_free) until stop_done or @deadline_ms passes. */
+/** mq__wait_stop: wait (loop thread, in mq_free) until stop_done or @deadline_ms passes. */
 void mq__wait_stop(struct mq *m, int64_t deadline_ms);
 
-/* mq__inbox_clear: free every queued message (mq_free, after unregistering). */
+/** mq__inbox_clear: free every queued message (mq_free, after unregistering). */
 void mq__inbox_clear(struct mq *m);
 
 #endif /* PDBRIDGE_MQ_INT_H */

@@ -27,10 +27,10 @@ struct pd_budget {
 	int64_t deadline;
 };
 
-/* pd__budget: @pages pages, and @c's deadline_ms (one call's) from now. */
+/** pd__budget: @pages pages, and @c's deadline_ms (one call's) from now. */
 struct pd_budget pd__budget(const struct pd_client *c, unsigned pages);
 
-/* pd__add_stats: add @from's counters to @to. */
+/** pd__add_stats: add @from's counters to @to. */
 void pd__add_stats(struct pd_stats *to, const struct pd_stats *from);
 
 /* What one list call asks for. */
@@ -59,7 +59,7 @@ enum pdb_rc pd__list(struct pd_client *c, const struct pd_list_spec *s, struct p
                      pd_item_fn fn, void *ctx, struct pd_list_result *res, struct pd_total *total,
                      struct pdb_err *err) PDB_WARN_UNUSED;
 
-/*
+/**
  * pd__total: the `total` of @page believed only when it is a whole number,
  * not below the @received items of the page, and above them when the page
  * says @more. Pure, for the unit test.

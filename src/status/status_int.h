@@ -62,13 +62,13 @@ struct status_names {
 
 const char *status_level_name(enum status_level l);
 
-/* status_level_of: triggered > acked > ok; unknown when stale or not valid. */
+/** status_level_of: triggered > acked > ok; unknown when stale or not valid. */
 enum status_level status_level_of(const struct status_snap *s);
 
-/* status_snap_from: a valid, fresh snapshot of @r (seq and ts unset). */
+/** status_snap_from: a valid, fresh snapshot of @r (seq and ts unset). */
 void status_snap_from(struct status_snap *out, const struct status_result *r);
 
-/* status_snap_stale: @s, kept lists, made stale (level unknown). */
+/** status_snap_stale: @s, kept lists, made stale (level unknown). */
 void status_snap_make_stale(struct status_snap *s);
 
 /* Escalation policies of @s in order of first appearance, at most @cap; returns the count. */
@@ -206,7 +206,7 @@ struct status {
 	int me_state; /* 0 unknown, 1 known (me_id), 2 none */
 	char me_id[PDB_PD_ID_MAX];
 	struct status_result *res;
-	/* ack: asked ids in, acknowledged ids out */
+	/** ack: asked ids in, acknowledged ids out */
 	uint64_t ack_seq;
 	char ack_ids[PDB_STATUS_TOP_MAX][PDB_PD_ID_MAX];
 	size_t n_ack;
@@ -219,30 +219,30 @@ struct status {
 
 /* --- status_pub.c --------------------------------------------------------------- */
 
-/*
+/**
  * status__apply: @next becomes the current snapshot; publish what changed,
  * and the events of the change when @events (false: the first poll with
  * other watch settings, whose differences are not news).
  */
 void status__apply(struct status *s, const struct status_snap *next, bool events);
 
-/*
+/**
  * status__publish_all: every retained topic (@ha_only: the discovery ones);
  * @force: changed or not (a reconnect), else only what changed (new settings).
  */
 void status__publish_all(struct status *s, bool force, bool ha_only);
 
-/* status__forget_topics: clear (empty retained) every topic we hold, then forget them. */
+/** status__forget_topics: clear (empty retained) every topic we hold, then forget them. */
 void status__forget_topics(struct status *s);
 
-/* status__publish: one message through the callback, counted. */
+/** status__publish: one message through the callback, counted. */
 enum pdb_rc status__publish(struct status *s, const char *topic, const char *payload, size_t len,
                             bool retain);
 
-/* status__names: the names of the current settings. */
+/** status__names: the names of the current settings. */
 void status__names(const struct status *s, struct status_names *n);
 
-/*
+/**
  * status__leftover: a message on @topic, if it is a per-policy topic of ours
  * (<base>/oncall/<id>, or the oncall_<id> discovery config): one with a
  * payload for a policy we do not publish is left by an earlier run and is
@@ -251,29 +251,30 @@ void status__names(const struct status *s, struct status_names *n);
  */
 bool status__leftover(struct status *s, const char *topic, size_t len);
 
-/* status__clear_leftovers: after a good poll, clear those remembered that are still not current. */
+/** status__clear_leftovers: after a good poll, clear those remembered that are still not current.
+ */
 void status__clear_leftovers(struct status *s);
 
 /* --- status_poll.c ------------------------------------------------------------ */
 
-/* status__poll_now: poll now, or right after the job in flight. */
+/** status__poll_now: poll now, or right after the job in flight. */
 void status__poll_now(struct status *s);
 
-/* status__poll_done: the loop side of a finished poll (tests call it with their own result). */
+/** status__poll_done: the loop side of a finished poll (tests call it with their own result). */
 void status__poll_done(struct status *s, const struct status_result *r);
 
-/* status__submit_ack: run the ack job for s->ack_* now or after the job in flight. */
+/** status__submit_ack: run the ack job for s->ack_* now or after the job in flight. */
 enum pdb_rc status__submit_ack(struct status *s);
 
 /* --- status_cmd.c --------------------------------------------------------------- */
 
-/* status__cmd_result: publish @json on <base>/cmd/<verb>/result. */
+/** status__cmd_result: publish @json on <base>/cmd/<verb>/result. */
 void status__cmd_result(struct status *s, const char *verb, const char *json);
 
-/* status__refresh_reply: the poll a cmd/refresh waited for ended. */
+/** status__refresh_reply: the poll a cmd/refresh waited for ended. */
 void status__refresh_reply(struct status *s, enum pdb_rc rc, const char *error);
 
-/* status__ack_reply: the ack job ended. */
+/** status__ack_reply: the ack job ended. */
 void status__ack_reply(struct status *s, enum pdb_rc rc, const char *error);
 
 #endif /* PDBRIDGE_STATUS_INT_H */

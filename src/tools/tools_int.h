@@ -214,7 +214,7 @@ enum pdb_rc tool__client_get(struct tool_catalog *cat, struct pd_client **c,
                              struct pdb_err *err) PDB_WARN_UNUSED;
 void tool__client_put(struct tool_catalog *cat, struct pd_client *c);
 
-/*
+/**
  * tool__me: the current user (GET /users/me, once per process; a failure
  * is not cached). Returns PDB_OK or pd_call()'s code with @err set.
  */
@@ -223,17 +223,17 @@ enum pdb_rc tool__me(struct tool_catalog *cat, struct pd_client *pc, struct tool
 
 struct tool_ctx;
 
-/*
+/**
  * tool__need_me: tool__me() for a tool that cannot work without a user:
  * with an account-level key the error says @no_user (the official words).
  */
 enum pdb_rc tool__need_me(struct tool_ctx *x, struct tool_me *me,
                           const char *no_user) PDB_WARN_UNUSED;
 
-/* tool__glob: @name matches @pat, where '*' stands for any run of characters. */
+/** tool__glob: @name matches @pat, where '*' stands for any run of characters. */
 bool tool__glob(const char *pat, const char *name);
 
-/*
+/**
  * tool__confirm: write_confirm for the write call @x: ask the user when the
  * client can (tools_confirm.c). Returns PDB_OK with *@go set to run the
  * write, PDB_OK with *@go false when the question went out (the call
@@ -244,13 +244,13 @@ enum pdb_rc tool__confirm(struct tool_ctx *x, bool *go) PDB_WARN_UNUSED;
 
 /* --- schemas (tools_schema.c) ---------------------------------------------------- */
 
-/*
+/**
  * tool__input_schema: the inputSchema of @def as compact JSON text (caller
  * frees with mem_free()), or NULL when out of memory.
  */
 char *tool__input_schema(const struct tool_def *def);
 
-/* tool__output_schema: the outputSchema text for @def's result shape (static). */
+/** tool__output_schema: the outputSchema text for @def's result shape (static). */
 const char *tool__output_schema(const struct tool_def *def);
 
 /* --- arguments (tools_args.c) ----------------------------------------------------- */
@@ -275,19 +275,19 @@ struct tool_list {
 	bool more;    /* PagerDuty has records beyond the cap */
 };
 
-/* tool__arg: the normalised argument @name (a property of a spread object too), or NULL. */
+/** tool__arg: the normalised argument @name (a property of a spread object too), or NULL. */
 const cJSON *tool__arg(const struct tool_ctx *x, const char *name);
 
-/* tool__cap: the record cap of this call: its limit argument, else the row's cap. */
+/** tool__cap: the record cap of this call: its limit argument, else the row's cap. */
 size_t tool__cap(const struct tool_ctx *x);
 
-/* tool__path: @tmpl with every {name} replaced by that argument, percent-encoded. */
+/** tool__path: @tmpl with every {name} replaced by that argument, percent-encoded. */
 enum pdb_rc tool__path(struct tool_ctx *x, const char *tmpl, struct buf *out) PDB_WARN_UNUSED;
 
-/* tool__query: append the query-located arguments to @q. */
+/** tool__query: append the query-located arguments to @q. */
 enum pdb_rc tool__query(struct tool_ctx *x, struct pd_query *q) PDB_WARN_UNUSED;
 
-/* tool__merge: merge a copy of @src into @dst, objects member by member; false: no memory. */
+/** tool__merge: merge a copy of @src into @dst, objects member by member; false: no memory. */
 bool tool__merge(cJSON *dst, const cJSON *src);
 
 /**
@@ -306,12 +306,12 @@ enum pdb_rc tool__call(struct tool_ctx *x, enum pd_method m, const char *path,
                        const struct pd_query *q, const cJSON *body,
                        struct pd_response *resp) PDB_WARN_UNUSED;
 
-/* tool__list: page through @path's @key records from @offset, at most @cap. */
+/** tool__list: page through @path's @key records from @offset, at most @cap. */
 enum pdb_rc tool__list(struct tool_ctx *x, const char *path, const char *key,
                        const struct pd_query *q, size_t offset, size_t cap,
                        struct tool_list *out) PDB_WARN_UNUSED;
 
-/*
+/**
  * tool__run: the engine for @x's row: path, query (plus @extra, may be
  * NULL), body, request or pages, and the shaped result.
  */
@@ -328,12 +328,12 @@ enum pdb_rc tool__emit_object(struct tool_ctx *x, cJSON *obj) PDB_WARN_UNUSED;
 enum pdb_rc tool__emit_wrap(struct tool_ctx *x, cJSON *value) PDB_WARN_UNUSED;
 enum pdb_rc tool__emit_text(struct tool_ctx *x, const char *text) PDB_WARN_UNUSED;
 
-/* tool__oom: record and return PDB_E_NOMEM. */
+/** tool__oom: record and return PDB_E_NOMEM. */
 enum pdb_rc tool__oom(struct tool_ctx *x);
 
 /* --- resources and prompts (tools_res.c) ---------------------------------------- */
 
-/* tool__cache_new: the resource cache, and the resource and prompt rows of @cat. */
+/** tool__cache_new: the resource cache, and the resource and prompt rows of @cat. */
 enum pdb_rc tool__cache_new(struct tool_catalog *cat) PDB_WARN_UNUSED;
 void tool__cache_free(struct tool_catalog *cat);
 

@@ -65,16 +65,16 @@ struct tr_server {
 	bool closing;       /* tr_free() is running: do not stop the loop */
 };
 
-/* tr__parse_url: @url into @a. Returns PDB_OK or PDB_E_INVAL with the reason in @err. */
+/** tr__parse_url: @url into @a. Returns PDB_OK or PDB_E_INVAL with the reason in @err. */
 enum pdb_rc tr__parse_url(const char *url, struct tr_addr *a, struct pdb_err *err);
 
-/* tr__bind: a non-blocking listening socket for @a; fills in a->port when it was 0. */
+/** tr__bind: a non-blocking listening socket for @a; fills in a->port when it was 0. */
 enum pdb_rc tr__bind(struct tr_addr *a, int *fd, struct pdb_err *err);
 
-/* tr__token_ok: @len bytes at @got are the token, compared in constant time. */
+/** tr__token_ok: @len bytes at @got are the token, compared in constant time. */
 bool tr__token_ok(const struct tr_server *t, const char *got, size_t len);
 
-/* tr__json_error: @out = a JSON-RPC error with a null id for @rc (refusals, HTTP bodies). */
+/** tr__json_error: @out = a JSON-RPC error with a null id for @rc (refusals, HTTP bodies). */
 void tr__json_error(struct buf *out, enum pdb_rc rc, const char *msg);
 
 /* tr_stream.c: NDJSON connections (stdio and TCP). */
@@ -92,10 +92,10 @@ void tr__http_free(struct tr_http *h);
 /* For tr_page.c: libmicrohttpd's types stay in the .c files that include it. */
 struct MHD_Connection;
 
-/* tr__http_names_ok: the Host and Origin of @conn pass the DNS-rebinding rules. */
+/** tr__http_names_ok: the Host and Origin of @conn pass the DNS-rebinding rules. */
 bool tr__http_names_ok(const struct tr_http *h, struct MHD_Connection *conn);
 
-/* tr__http_drive: run libmicrohttpd now (after resuming connections). */
+/** tr__http_drive: run libmicrohttpd now (after resuming connections). */
 void tr__http_drive(struct tr_http *h);
 
 /* tr_page.c: page listeners. tr__pages_request returns an enum MHD_Result. */
