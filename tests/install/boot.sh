@@ -49,7 +49,7 @@ echo "cgroup $cgroup"
 
 drop=-sys_module,-sys_rawio,-sys_time,-sys_boot,-sys_pacct,-wake_alarm,-block_suspend,-syslog,-mac_admin,-mac_override
 # shellcheck disable=SC2016 # expanded by the inner shell, PID 1 of the new namespace
-exec unshare --cgroup --uts --ipc --pid --fork sh -ec '
+exec unshare --cgroup --uts --ipc --pid --fork --kill-child sh -ec '
 	mount -t proc proc "$0/proc"
 	mount --bind "$0/proc/sys" "$0/proc/sys"
 	mount -o remount,bind,ro "$0/proc/sys"

@@ -60,14 +60,22 @@ class BootTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.deb = package()
+        cls.sim = cls.broker = cls.sub = cls.boot = cls.pid1 = cls.cgroup = None
+        cls.tmp = tempfile.mkdtemp(prefix="pdb-boot-", dir=os.environ.get("TMPDIR", "/var/tmp"))
+        try:
+            cls.boot_it()
+        except BaseException:
+            cls.tearDownClass()  # unittest does not when setUpClass fails
+            raise
+
+    @classmethod
+    def boot_it(cls):
         cls.sim = Sim()
         cls.broker = Broker()
-        cls.tmp = tempfile.mkdtemp(prefix="pdb-boot-", dir=os.environ.get("TMPDIR", "/var/tmp"))
         cls.root = os.path.join(cls.tmp, "root")
-        cls.boot = cls.pid1 = cls.cgroup = None
         base = subprocess.run([os.path.join(HERE, "rootfs.sh")], check=True, text=True,
-                              capture_output=True).stdout.split()[-1]
-        subprocess.run(["cp", "-a", base, cls.root], check=True)
+                              capture_output=True, timeout=1200).stdout.split()[-1]
+        subprocess.run(["cp", "-a", base, cls.root], check=True, timeout=300)
         shutil.copy(cls.deb, os.path.join(cls.root, "tmp", "pdbridge.deb"))
         subprocess.run(["unshare", "-m", "sh", "-ec",
                         'mount -t proc proc "$0/proc"; chroot "$0" dpkg -i /tmp/pdbridge.deb',
@@ -127,9 +135,9 @@ class BootTest(unittest.TestCase):
                         except OSError:
                             pass
         finally:
-            cls.sub.stop()
-            cls.broker.stop()
-            cls.sim.stop()
+            for fixture in (cls.sub, cls.broker, cls.sim):
+                if fixture:
+                    fixture.stop()
             subprocess.run(["rm", "-rf", "--one-file-system", cls.tmp])
 
     def inside(self, *args, check=True):
