@@ -37,13 +37,13 @@ mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
 mount --bind /dev/null "$root/dev/console"
 mount --make-rprivate /
 
-# A cgroup of its own in every hierarchy that takes this process; the cgroup
-# namespace makes it the root systemd sees.
+# A cgroup of its own in every mounted hierarchy (one on a cgroup2 system, one
+# per controller on a v1 one) that takes this process; the cgroup namespace
+# makes it the root systemd sees.
 cgroup=pdb-boot-$$
-for h in /sys/fs/cgroup/ /sys/fs/cgroup/*/; do
-	[[ -f $h/cgroup.procs && -w $h/cgroup.procs ]] || continue
-	mkdir -p "$h$cgroup" 2>/dev/null || continue
-	echo $$ >"$h$cgroup/cgroup.procs" 2>/dev/null || rmdir "$h$cgroup"
+for h in $(findmnt -rn -o TARGET -t cgroup,cgroup2); do
+	mkdir "$h/$cgroup" 2>/dev/null || continue
+	echo $$ >"$h/$cgroup/cgroup.procs" 2>/dev/null || rmdir "$h/$cgroup"
 done
 echo "cgroup $cgroup"
 

@@ -127,7 +127,9 @@ class BootTest(unittest.TestCase):
                     cls.boot.wait()
                 cls.boot.stdout.close()
             if cls.cgroup:
-                for h in ["/sys/fs/cgroup/"] + glob.glob("/sys/fs/cgroup/*/"):
+                mounts = subprocess.run(["findmnt", "-rn", "-o", "TARGET", "-t", "cgroup,cgroup2"],
+                                        capture_output=True, text=True, timeout=30).stdout
+                for h in mounts.split():
                     top = os.path.join(h, cls.cgroup)
                     for d, _, _ in sorted(os.walk(top), key=lambda w: -w[0].count("/")):
                         try:
