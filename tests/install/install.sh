@@ -21,6 +21,7 @@ fi
 cp "$deb" "$root/tmp/pdbridge.deb"
 
 echo "--- install with apt"
+in_root addgroup --system --quiet input # as udev makes it on a board
 in_root apt-get install -y --no-install-recommends /tmp/pdbridge.deb
 expect "package state" "$(in_root dpkg-query -W -f='${Status}' pdbridge)" "install ok installed"
 
@@ -31,6 +32,7 @@ ok "pdbridge is system user $uid"
 expect "its home" "$home" "/var/lib/pdbridge"
 expect "its shell" "$shell" "/usr/sbin/nologin"
 expect "its group" "$(in_root getent group pdbridge | cut -d: -f3)" "$gid"
+expect_match "its groups" "$(in_root id -nG pdbridge)" "^pdbridge input$"
 expect "/var/lib/pdbridge" "$(owner_mode /var/lib/pdbridge)" "pdbridge:pdbridge 700"
 expect "/usr/bin/pdbridge" "$(owner_mode /usr/bin/pdbridge)" "root:root 755"
 for unit in pdbridge.service pdbridge-firstboot.service; do
