@@ -131,7 +131,7 @@ step release --limit 1800 scripts/release.sh
 step install-deb --limit 900 tests/install/install.sh "dist/pdbridge_${version}_amd64.deb"
 step arm-packages --limit 600 tests/install/arm.sh dist
 step lintian --limit 600 tests/install/lintian.sh dist
-step image --limit 300 python3 tests/pyrun.py discover -v -s tests/install -p "test_*.py"
+step image-and-boot --limit 300 python3 tests/pyrun.py discover -v -s tests/install -p "test_*.py"
 step reproducible --limit 1800 tests/install/repro.sh dist/SHA256SUMS
 
 # The simulator's key, the MCP tests' bearer token and the config tests' token must not
