@@ -112,8 +112,8 @@ step power-loss-harness build/tests/test_cfg_power
 step binaries tests/smoke/binaries.sh
 step pdsim-self-test python3 tests/pyrun.py discover -s tests/pdsim
 step official-tool-table python3 tests/tools/check_official_table.py --self-test
-step integration-host --limit 900 env PDB_BUILD=build python3 tests/pyrun.py discover -v -s tests/integration
-step integration-asan-ubsan --limit 1200 env PDB_BUILD=build-san python3 tests/pyrun.py discover -v -s tests/integration
+step integration-host --limit 900 env PDB_BUILD=build python3 tests/pyrun.py -j 2 discover -s tests/integration -v
+step integration-asan-ubsan --limit 1200 env PDB_BUILD=build-san python3 tests/pyrun.py -j 2 discover -s tests/integration -v
 step tsan --limit 900 scripts/tsan.sh
 step fuzz-rpc tests/fuzz/run.sh 30
 step fuzz-cfg tests/fuzz/run_cfg.sh 30
