@@ -91,8 +91,11 @@ enum pdb_rc ev_post(struct ev_loop *l, ev_fn fn, void *ud) PDB_WARN_UNUSED;
 
 /**
  * ev_signals: take SIGINT and SIGTERM (ev_run() returns), SIGHUP (@on_hup,
- * may be NULL) through a signalfd, and ignore SIGPIPE (writes to a closed
- * peer fail with EPIPE instead). The signals are blocked in the calling
+ * may be NULL) and SIGUSR1 (the heap counters are logged, after mem_trim(),
+ * as "heap: in use N bytes, peak M, allocations K": what a soak or an
+ * operator reads to see memory come back) through a signalfd, and ignore
+ * SIGPIPE (writes to a closed peer fail with EPIPE instead). The signals are
+ * blocked in the calling
  * thread, so call this before any thread is started: threads inherit the
  * mask, and the signal is then only ever seen by the loop.
  * Returns PDB_OK or PDB_E_IO.

@@ -90,4 +90,12 @@ void mem_fail_at(uint64_t n);
 /** mem_fail_counted: allocations attempted since the last mem_fail_at(). */
 uint64_t mem_fail_counted(void);
 
+/**
+ * mem_trim: hand the C library's free pages back to the kernel (glibc's
+ * malloc_trim; a no-op elsewhere), so the resident size read right after
+ * counts what is in use, not what was freed and kept for reuse. For
+ * measurements (SIGUSR1, the soak), never on a hot path.
+ */
+void mem_trim(void);
+
 #endif /* PDBRIDGE_MEM_H */

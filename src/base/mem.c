@@ -16,6 +16,9 @@
 #include <pdbridge/limits.h>
 #include <pdbridge/mem.h>
 
+#ifdef __GLIBC__
+#include <malloc.h> /* malloc_trim */
+#endif
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -225,4 +228,11 @@ void mem_fail_at(uint64_t n)
 uint64_t mem_fail_counted(void)
 {
 	return atomic_load(&fail_counter);
+}
+
+void mem_trim(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
 }

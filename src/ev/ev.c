@@ -249,6 +249,17 @@ enum pdb_rc ev_post(struct ev_loop *l, ev_fn fn, void *ud)
 	return PDB_OK;
 }
 
+/* SIGUSR1: what the allocation funnel counts, after the free pages went back. */
+static void log_heap(void)
+{
+	struct mem_stats ms;
+
+	mem_trim();
+	mem_get_stats(&ms);
+	LOG_INFO("ev", "heap: in use %zu bytes, peak %zu, allocations %llu", ms.current, ms.peak,
+	         (unsigned long long)ms.allocs);
+}
+
 static void on_signal(struct ev_loop *l, int fd, unsigned events, void *ud)
 {
 	struct signalfd_siginfo si;
@@ -260,6 +271,10 @@ static void on_signal(struct ev_loop *l, int fd, unsigned events, void *ud)
 			LOG_INFO("ev", "SIGHUP");
 			if (l->on_hup)
 				l->on_hup(l, l->hup_ud);
+			continue;
+		}
+		if (si.ssi_signo == SIGUSR1) {
+			log_heap();
 			continue;
 		}
 		LOG_INFO("ev", "signal %u: stopping", si.ssi_signo);
@@ -284,6 +299,7 @@ enum pdb_rc ev_signals(struct ev_loop *l, ev_fn on_hup, void *ud)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	if (pthread_sigmask(SIG_BLOCK, &set, &l->old_mask))
 		return PDB_E_IO;
 	l->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);

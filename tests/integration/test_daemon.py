@@ -347,6 +347,26 @@ class DaemonTest(unittest.TestCase):
         self.wait(sub, BASE + "/status", lambda m: m[1] == "online", timeout=10)
         self.first_state(sub)
 
+    def test_sigusr1_logs_the_heap_and_the_daemon_goes_on(self):
+        sub = self.subscribe()
+        d = self.start()
+        self.wait(sub, BASE + "/status", lambda m: m[1] == "online")
+        d.send(signal.SIGUSR1)
+        deadline = time.monotonic() + 10
+        while "heap: in use" not in d.stderr() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        m = re.search(r"heap: in use (\d+) bytes, peak (\d+), allocations (\d+)", d.stderr())
+        self.assertIsNotNone(m, d.stderr()[-2000:])
+        cur, peak, allocs = (int(g) for g in m.groups())
+        self.assertGreater(cur, 0)  # the running daemon holds its config, sessions, buffers
+        self.assertGreaterEqual(peak, cur)
+        self.assertGreater(allocs, 0)
+        self.assertIsNone(d.proc.poll())  # a diagnostic, not a stop
+        self.daemons.remove(d)
+        rc, out, err = d.stop()
+        self.outputs.extend([out.decode(), err])
+        self.assertEqual(rc, 0, err[-2000:])
+
     def test_clean_stop_publishes_offline(self):
         sub = self.subscribe()
         d = self.start()

@@ -6,12 +6,14 @@
 #include <pdbridge/clock.h>
 #include <pdbridge/ev.h>
 #include <pdbridge/limits.h>
+#include <pdbridge/log.h>
 
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <string.h>
 #include <unistd.h>
 
 struct rec {
@@ -256,7 +258,9 @@ static void on_hup(struct ev_loop *l, void *ud)
 static void signals_arrive_through_the_loop(void)
 {
 	struct ev_loop *l;
-	int hups = 0;
+	char line[PDB_LOG_LINE_MAX * 2];
+	int hups = 0, logs[2];
+	ssize_t n;
 
 	T_EQ_INT(ev_new(&l), PDB_OK);
 	T_EQ_INT(ev_signals(l, on_hup, &hups), PDB_OK);
@@ -264,6 +268,18 @@ static void signals_arrive_through_the_loop(void)
 	T_EQ_INT(kill(getpid(), SIGHUP), 0);
 	T_EQ_INT(ev_run_once(l, 1000), PDB_OK);
 	T_EQ_INT(hups, 1);
+	T_CHECK(!ev_stopped(l));
+	T_EQ_INT(pipe(logs), 0);
+	log_set_fd(logs[1]);
+	T_EQ_INT(kill(getpid(), SIGUSR1), 0); /* the heap counters, logged; the loop goes on */
+	T_EQ_INT(ev_run_once(l, 1000), PDB_OK);
+	log_set_fd(2);
+	close(logs[1]);
+	n = read(logs[0], line, sizeof(line) - 1);
+	close(logs[0]);
+	line[n > 0 ? n : 0] = '\0';
+	T_CHECK(strstr(line, "heap: in use ") != NULL);
+	T_CHECK(strstr(line, " bytes, peak ") != NULL);
 	T_CHECK(!ev_stopped(l));
 	T_EQ_INT(kill(getpid(), SIGPIPE), 0); /* ignored, not fatal */
 	T_EQ_INT(kill(getpid(), SIGTERM), 0);
