@@ -10,6 +10,8 @@ the default starts at the data set's epoch), "fixed" (a pinned instant), and
   DELETE /_sim/faults[/{id}]          remove all rules (or one) -> {"cleared":N}
   GET    /_sim/requests[?limit=N]     {"requests":[...]} oldest first (last 10,000 kept)
   DELETE /_sim/requests               {"cleared":N}
+  GET    /_sim/incidents[?status=S]   {"incidents":[{"id","status","service_id","updated_at"}]} oldest
+                                      first: the store itself, never faulted nor rate limited
   GET    /_sim/records[?kind=&incident_id=]  {"records":[...]} status updates, responder requests and
                                       workflow instances (writes PagerDuty has no GET for), oldest first
   POST   /_sim/audit                  {"truncated_token","action","root_resource_type","root_resource_id",
@@ -129,6 +131,24 @@ def get_requests(sim, h, m):
 
 def clear_requests(sim, h, m):
     return 200, {"cleared": sim.reqlog.clear()}
+
+
+INCIDENT_STATUSES = ("triggered", "acknowledged", "resolved")
+
+
+def get_incidents(sim, h, m):
+    """The incidents as the store holds them, read past faults and rate limits: the truth a
+    test judges a client's view against."""
+    status = h.sim_query.get("status")
+    if status and status not in INCIDENT_STATUSES:
+        raise invalid("status must be one of %s" % ", ".join(INCIDENT_STATUSES))
+    s = sim.store
+    with s.lock:
+        incs = [{"id": i["id"], "status": i["status"], "service_id": i["service_id"],
+                 "updated_at": fmt_time(i["updated_at"])}
+                for i in sorted(s.incidents.values(), key=lambda i: i["number"])
+                if not status or i["status"] == status]
+    return 200, {"incidents": incs}
 
 
 RECORD_KINDS = ("status_update", "responder_request", "workflow_instance")
@@ -257,6 +277,7 @@ ROUTES = [
     ("DELETE", r"/_sim/faults(?:/(?P<id>[^/]+))?", clear_faults),
     ("GET", r"/_sim/requests", get_requests),
     ("DELETE", r"/_sim/requests", clear_requests),
+    ("GET", r"/_sim/incidents", get_incidents),
     ("GET", r"/_sim/records", get_records),
     ("POST", r"/_sim/audit", add_audit),
     ("GET", r"/_sim/stats", get_stats),

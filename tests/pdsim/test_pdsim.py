@@ -573,6 +573,26 @@ class SimTest(unittest.TestCase):
         self.assertEqual(status, 201, body)
         return body["faults"][0]
 
+    def test_sim_incidents_is_the_truth_behind_the_faults(self):
+        status, body = self.ctl("POST", "/_sim/trigger", {"service_id": self.first("")["service"]["id"],
+                                                         "title": "truth"})
+        self.assertEqual(status, 201)
+        iid = body["incident"]["id"]
+        self.add_fault(path="^/incidents", kind="5xx", status=500, count=-1)
+        self.assertEqual(self.get("/incidents?statuses%5B%5D=triggered")[0], 500)
+        status, body = self.ctl("GET", "/_sim/incidents?status=triggered")
+        self.assertEqual(status, 200)
+        self.assertIn(iid, [i["id"] for i in body["incidents"]])
+        self.assertEqual({i["status"] for i in body["incidents"]}, {"triggered"})
+        self.ctl("DELETE", "/_sim/faults")
+        status, got, _ = self.put_incidents([{"id": iid, "type": "incident_reference", "status": "resolved"}])
+        self.assertEqual(status, 200, got)
+        triggered = [i["id"] for i in self.ctl("GET", "/_sim/incidents?status=triggered")[1]["incidents"]]
+        self.assertNotIn(iid, triggered)
+        every = self.ctl("GET", "/_sim/incidents")[1]["incidents"]
+        self.assertEqual([i["status"] for i in every if i["id"] == iid], ["resolved"])
+        self.assertEqual(self.ctl("GET", "/_sim/incidents?status=open")[0], 400)
+
     def test_fault_429_count(self):
         self.add_fault(path="^/incidents$", method="GET", kind="429", count=3, ratelimit_reset=1)
         for _ in range(3):
