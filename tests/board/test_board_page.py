@@ -21,16 +21,12 @@ build-test/board/<theme>-<w>x<h>-<level>.png, and each shot is checked:
 Run: PDB_BUILD=build python3 -m unittest -v tests/board/test_board_page.py
 """
 
-import datetime
 import json
 import os
 import re
-import signal
-import ssl
 import sys
 import time
 import unittest
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.join(HERE, "..", "integration")]
@@ -161,20 +157,9 @@ class BoardPageTest(unittest.TestCase):
 
     # --- PagerDuty side ---------------------------------------------------------------
 
-    def pd_write(self, path, body):
-        ctx = ssl.create_default_context(cafile=self.sim.ca)
-        req = urllib.request.Request(self.sim.url + path, data=json.dumps(body).encode(),
-                                     method="PUT", headers={
-                                         "Authorization": "Token token=" + TOKEN,
-                                         "Accept": "application/vnd.pagerduty+json;version=2",
-                                         "Content-Type": "application/json",
-                                         "From": self.sim.api("/users/me")["user"]["email"]})
-        with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
-            return json.loads(r.read())
-
     def set_status(self, inc, status):
-        self.pd_write("/incidents/" + inc["id"],
-                      {"incident": {"type": "incident_reference", "status": status}})
+        self.sim.write("PUT", "/incidents/" + inc["id"],
+                       {"incident": {"type": "incident_reference", "status": status}})
 
     # --- the page ------------------------------------------------------------------------
 

@@ -164,6 +164,7 @@ class Subscriber:
         self.broker = broker
         self._sync = "mqfixture/sync/" + uuid.uuid4().hex
         self._msgs = []
+        self._times = []  # time.monotonic() of each message's arrival
         self._cond = threading.Condition()
         self.proc = subprocess.Popen(
             ["mosquitto_sub", "-h", HOST, "-p", str(broker.port), "-q", "1",
@@ -187,6 +188,7 @@ class Subscriber:
             msg = (j.get("topic", ""), payload, bool(j.get("retain")))
             with self._cond:
                 self._msgs.append(msg)
+                self._times.append(time.monotonic())
                 self._cond.notify_all()
 
     def wait_subscribed(self, timeout=10):
@@ -210,6 +212,11 @@ class Subscriber:
         with self._cond:
             return [m for m in self._msgs if m[0] != self._sync]
 
+    def timed_messages(self):
+        """(arrival time.monotonic(), topic, payload, retained) of each message, in order."""
+        with self._cond:
+            return [(t,) + m for t, m in zip(self._times, self._msgs) if m[0] != self._sync]
+
     def wait_for(self, predicate, timeout=10, since=0):
         """The first message (topic, payload, retained) for which @predicate is true, or None.
         @since: skip the first messages (an index into messages(), e.g. its length before an
@@ -227,6 +234,7 @@ class Subscriber:
     def clear(self):
         with self._cond:
             self._msgs.clear()
+            self._times.clear()
 
     def stop(self):
         if self.proc.poll() is None:

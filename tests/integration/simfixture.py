@@ -56,6 +56,7 @@ class Sim:
         self.ca = os.path.join(self.certs, "ca.pem")
         self.wrong_ca = os.path.join(self.certs, "wrong-ca.pem")
         self.url = "https://127.0.0.1:%d" % self.port
+        self._from = None  # write()'s From, asked of the simulator once
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -85,6 +86,21 @@ class Sim:
             "Accept": "application/vnd.pagerduty+json;version=2"})
         with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
             return json.loads(r.read())
+
+    def write(self, method, path, body=None, timeout=10):
+        """A write to the simulated API with the valid key and, as PagerDuty wants, the From of a
+        user of the account (the current user's)."""
+        import ssl
+        if self._from is None:
+            self._from = self.api("/users/me")["user"]["email"]
+        ctx = ssl.create_default_context(cafile=self.ca)
+        req = urllib.request.Request(self.url + path, method=method, data=(
+            json.dumps(body).encode() if body is not None else None), headers={
+            "Authorization": "Token token=" + TOKEN,
+            "Accept": "application/vnd.pagerduty+json;version=2",
+            "Content-Type": "application/json", "From": self._from})
+        with urllib.request.urlopen(req, context=ctx, timeout=timeout) as r:
+            return json.loads(r.read() or b"null")
 
     def count(self, path):
         """PagerDuty's own total for a list query."""

@@ -15,12 +15,10 @@ import json
 import os
 import re
 import signal
-import ssl
 import subprocess
 import tempfile
 import time
 import unittest
-import urllib.request
 
 from mcpfixture import INIT, TcpClient
 from mqfixture import Broker, Subscriber, publish
@@ -160,17 +158,6 @@ class DaemonTest(unittest.TestCase):
         msgs = [m for m in sub.messages() if m[0] == topic]
         return msgs[-1] if msgs else None
 
-    def pd_write(self, method, path, body):
-        ctx = ssl.create_default_context(cafile=self.sim.ca)
-        req = urllib.request.Request(self.sim.url + path, data=json.dumps(body).encode(),
-                                     method=method, headers={
-                                         "Authorization": "Token token=" + TOKEN,
-                                         "Accept": "application/vnd.pagerduty+json;version=2",
-                                         "Content-Type": "application/json",
-                                         "From": self.from_email()})
-        with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
-            return json.loads(r.read())
-
     def from_email(self):
         """PagerDuty wants the From of a write to be a user of the account."""
         return self.sim.api("/users/me")["user"]["email"]
@@ -209,8 +196,8 @@ class DaemonTest(unittest.TestCase):
         self.assertFalse(self.wait(sub, BASE + "/event")[2], "events must not be retained")
 
         mark = len(sub.messages())
-        self.pd_write("PUT", "/incidents/" + inc["id"],
-                      {"incident": {"type": "incident_reference", "status": "resolved"}})
+        self.sim.write("PUT", "/incidents/" + inc["id"],
+                       {"incident": {"type": "incident_reference", "status": "resolved"}})
         self.wait(sub, BASE + "/incidents", lambda m: inc["id"] not in m[1],
                   timeout=POLL_S + 8, since=mark)
         self.wait(sub, BASE + "/event", lambda m: inc["id"] in m[1] and "resolved" in m[1],

@@ -11,10 +11,7 @@ fail with this text instead. {NAME} is replaced by a seeded ID
 """
 
 import json
-import ssl
-import urllib.request
 
-from simfixture import TOKEN
 
 PAGE = {"limit": "100", "offset": "0"}
 
@@ -81,21 +78,8 @@ def _kind(k):
     return lambda t, sc, ids: t.assertEqual(sc["result"]["kind"], k)
 
 
-def api(sim, method, path, body=None):
-    """A request to the simulated PagerDuty API (for setups), with the valid key."""
-    req = urllib.request.Request(sim.url + path, method=method,
-                                 data=json.dumps(body).encode() if body is not None else None,
-                                 headers={"Authorization": "Token token=" + TOKEN,
-                                          "Content-Type": "application/json",
-                                          "From": sim.api("/users/me")["user"]["email"],
-                                          "Accept": "application/vnd.pagerduty+json;version=2"})
-    with urllib.request.urlopen(req, context=ssl.create_default_context(cafile=sim.ca),
-                                timeout=10) as r:
-        return json.loads(r.read() or b"null")
-
-
 def _new_rotation(sim, ids):
-    rot = api(sim, "POST", "/v3/schedules/%s/rotations" % ids["V3"], {})["rotation"]
+    rot = sim.write("POST", "/v3/schedules/%s/rotations" % ids["V3"], {})["rotation"]
     return {"NEW_ROT": rot["id"]}
 
 

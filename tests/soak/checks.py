@@ -1,0 +1,115 @@
+"""The soak's verdicts: pure functions over what the soak recorded.
+
+Each function takes plain data (times from time.monotonic(), MQTT messages as
+(time, topic, payload, retained), the simulator's triggered incidents as
+snapshots) and returns a list of violations, each a sentence a person can act
+on; an empty list is a pass. Kept apart from the driver so that
+test_checks.py can show every check failing on a planted fault: a check that
+cannot fail proves nothing.
+"""
+
+import collections
+import json
+import re
+
+HEAP_LINE = re.compile(r"heap: in use (\d+) bytes, peak (\d+), allocations (\d+)")
+
+
+def heap_lines(log):
+    """Every SIGUSR1 answer in a daemon log, oldest first: (in use, peak, allocations)."""
+    return [tuple(int(g) for g in m.groups()) for m in HEAP_LINE.finditer(log)]
+
+
+def bounded_growth(name, before, after, slack, unit):
+    """@after may exceed @before by at most @slack."""
+    if after - before > slack:
+        return ["%s grew from %d to %d %s (+%d, at most +%d allowed)"
+                % (name, before, after, unit, after - before, slack)]
+    return []
+
+
+def acks_answered_once(sent, results):
+    """Every `cmd/ack` sent (@sent: the seq of each, in order) has exactly one result
+    (@results: the JSON payloads of `cmd/ack/result`), and no result answers nothing."""
+    asked = collections.Counter(sent)
+    answered = collections.Counter()
+    bad = []
+    for payload in results:
+        try:
+            answered[json.loads(payload).get("seq")] += 1
+        except (ValueError, AttributeError):
+            bad.append("an ack result that is not a JSON object: %r" % payload[:80])
+    for seq in sorted(set(asked) | set(answered), key=str):
+        if asked[seq] != answered[seq]:
+            bad.append("seq %s: %d ack(s) sent, %d result(s)" % (seq, asked[seq], answered[seq]))
+    return bad
+
+
+class Truth:
+    """The simulator's triggered incidents over time, from snapshots (time, set of ids).
+
+    since(id, t) is when @id last became triggered before @t, as far as the
+    snapshots tell (it is counted from the first snapshot that shows it)."""
+
+    def __init__(self, snapshots):
+        self.times = []
+        self.entered = []  # per snapshot: {id: when its current triggered run began}
+        prev = {}
+        for t, ids in sorted(snapshots, key=lambda s: s[0]):
+            cur = {i: prev.get(i, t) for i in ids}
+            self.times.append(t)
+            self.entered.append(cur)
+            prev = cur
+
+    def at(self, t):
+        """{id: since} of the last snapshot at or before @t (None before the first)."""
+        lo, hi = 0, len(self.times)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.times[mid] <= t:
+                lo = mid + 1
+            else:
+                hi = mid
+        return self.entered[lo - 1] if lo else None
+
+
+def level_ok_violations(levels, truth, window_s, blind=()):
+    """Never `level=ok` on the display while the simulator held an incident triggered.
+
+    @levels: (time, level) of each `state/level` the display received, in order;
+    @truth: a Truth. At every snapshot time and every publish, the level the
+    display shows is the last one received; when it is `ok`, any incident that
+    has been triggered for longer than @window_s (a poll's worth of lag: the
+    interval, failed polls before stale, retries) is a violation. @blind:
+    (start, end) intervals when the display could not hear (the broker was
+    down), skipped."""
+    bad = []
+    times = sorted(set(truth.times) | {t for t, _ in levels})
+    i, shown = 0, None
+    for t in times:
+        while i < len(levels) and levels[i][0] <= t:
+            shown = levels[i][1]
+            i += 1
+        if shown != "ok" or any(a <= t <= b for a, b in blind):
+            continue
+        held = truth.at(t) or {}
+        late = sorted(iid for iid, since in held.items() if t - since > window_s)
+        if late:
+            bad.append("t=%.1fs: the display showed ok while %s had been triggered for over %ds"
+                       % (t, ", ".join(late), window_s))
+    return bad
+
+
+def nothing_after_offline(msgs, status_topic, base):
+    """The last message under @base is the daemon's own `offline` on @status_topic.
+    @msgs: (time, topic, payload, retained) in order of arrival."""
+    mine = [m for m in msgs if m[1] == base or m[1].startswith(base + "/")]
+    offs = [k for k, m in enumerate(mine) if m[1] == status_topic and m[2] == "offline"]
+    if not offs:
+        return ["no offline on %s at the end" % status_topic]
+    after = mine[offs[-1] + 1:]
+    return ["%s after offline: %r" % (m[1], m[2][:60]) for m in after]
+
+
+def equal(name, before, after):
+    return [] if before == after else ["%s: %s at the baseline, %s at the end" % (name, before, after)]

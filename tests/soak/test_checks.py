@@ -1,0 +1,101 @@
+"""The soak's checks (checks.py) on planted faults: each one must fail when the
+fault it exists for is there, and pass when it is not."""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import checks  # noqa: E402
+
+
+class HeapTest(unittest.TestCase):
+    def test_the_sigusr1_lines_are_read(self):
+        log = ("pdbridge info ev: heap: in use 1721810 bytes, peak 1904113, allocations 412977\n"
+               "other\npdbridge info ev: heap: in use 12 bytes, peak 13, allocations 14\n")
+        self.assertEqual(checks.heap_lines(log), [(1721810, 1904113, 412977), (12, 13, 14)])
+        self.assertEqual(checks.heap_lines("no such line"), [])
+
+    def test_growth_past_the_slack_fails(self):
+        self.assertEqual(checks.bounded_growth("RSS", 5500, 5564, 64, "KiB"), [])
+        self.assertEqual(checks.bounded_growth("RSS", 5500, 5400, 64, "KiB"), [])
+        self.assertIn("+65", checks.bounded_growth("RSS", 5500, 5565, 64, "KiB")[0])
+
+    def test_equal(self):
+        self.assertEqual(checks.equal("fds", 26, 26), [])
+        self.assertTrue(checks.equal("fds", 26, 27))
+
+
+class AckTest(unittest.TestCase):
+    def test_one_result_each_passes(self):
+        self.assertEqual(checks.acks_answered_once(
+            [5, 7, 7], ['{"ok":true,"seq":7}', '{"ok":false,"seq":5}', '{"ok":false,"seq":7}']), [])
+
+    def test_a_missing_result_fails(self):
+        self.assertEqual(len(checks.acks_answered_once([5, 7], ['{"ok":true,"seq":5}'])), 1)
+
+    def test_a_double_result_fails(self):
+        bad = checks.acks_answered_once([5], ['{"ok":true,"seq":5}', '{"ok":true,"seq":5}'])
+        self.assertIn("1 ack(s) sent, 2 result(s)", bad[0])
+
+    def test_a_result_nobody_asked_for_fails(self):
+        self.assertTrue(checks.acks_answered_once([], ['{"ok":true,"seq":9}']))
+        self.assertTrue(checks.acks_answered_once([], ["not json"]))
+
+
+class LevelTest(unittest.TestCase):
+    # an incident triggered from t=10 to t=60, snapshots every second
+    SNAPS = [(float(t), {"PINC"} if 10 <= t < 60 else set()) for t in range(0, 100)]
+
+    def test_truth_remembers_when_a_run_began(self):
+        truth = checks.Truth(self.SNAPS + [(200.0, {"PINC"})])
+        self.assertIsNone(truth.at(-1))
+        self.assertEqual(truth.at(30.5), {"PINC": 10.0})
+        self.assertEqual(truth.at(70), {})
+        self.assertEqual(truth.at(250), {"PINC": 200.0})  # triggered again: a new run
+
+    def test_ok_within_the_window_passes(self):
+        levels = [(1.0, "ok"), (25.0, "triggered"), (61.0, "ok")]
+        self.assertEqual(checks.level_ok_violations(levels, checks.Truth(self.SNAPS), 20), [])
+
+    def test_ok_past_the_window_fails(self):
+        levels = [(1.0, "ok"), (35.0, "triggered"), (61.0, "ok")]
+        bad = checks.level_ok_violations(levels, checks.Truth(self.SNAPS), 20)
+        self.assertTrue(bad)
+        self.assertIn("PINC", bad[0])
+
+    def test_an_ok_published_late_fails_too(self):
+        levels = [(1.0, "triggered"), (40.0, "ok"), (41.0, "triggered")]
+        self.assertTrue(checks.level_ok_violations(levels, checks.Truth(self.SNAPS), 20))
+
+    def test_unknown_and_blind_times_are_not_judged(self):
+        levels = [(1.0, "unknown")]
+        self.assertEqual(checks.level_ok_violations(levels, checks.Truth(self.SNAPS), 20), [])
+        levels = [(1.0, "ok"), (50.0, "triggered")]
+        self.assertEqual(checks.level_ok_violations(
+            levels, checks.Truth(self.SNAPS), 20, blind=[(29.0, 50.0)]), [])
+
+
+class OfflineTest(unittest.TestCase):
+    BASE = "pdbridge/soak"
+
+    def msgs(self, *pairs):
+        return [(float(k), t, p, False) for k, (t, p) in enumerate(pairs)]
+
+    def test_offline_last_passes(self):
+        m = self.msgs((self.BASE + "/state", "{}"), (self.BASE + "/status", "offline"),
+                      ("other/topic", "x"))
+        self.assertEqual(checks.nothing_after_offline(m, self.BASE + "/status", self.BASE), [])
+
+    def test_a_message_after_offline_fails(self):
+        m = self.msgs((self.BASE + "/status", "offline"), (self.BASE + "/state/level", "ok"))
+        self.assertIn("state/level", checks.nothing_after_offline(
+            m, self.BASE + "/status", self.BASE)[0])
+
+    def test_no_offline_fails(self):
+        m = self.msgs((self.BASE + "/status", "online"))
+        self.assertTrue(checks.nothing_after_offline(m, self.BASE + "/status", self.BASE))
+
+
+if __name__ == "__main__":
+    unittest.main()
