@@ -126,6 +126,31 @@ static bool add_out(cJSON *obj, const char *key, struct mcp_out *o)
 	return false;
 }
 
+/*
+ * Reply with the page of @n items the request's cursor names, at most @page
+ * of them, as {@key: [...], nextCursor?}; @item builds item @i (NULL on OOM).
+ */
+static enum pdb_rc list_page(struct mcp_req *r, const char *key, char kind, size_t n, size_t page,
+                             cJSON *(*item)(const struct mcp_req *r, size_t i))
+{
+	size_t i, first = 0, end = 0;
+	cJSON *res, *arr = NULL;
+
+	if (page_of(r, kind, n, page, &first, &end))
+		return PDB_E_INVAL;
+	res = page_result(key, kind, end, n, &arr);
+	if (!res)
+		return oom(r);
+	for (i = first; i < end; i++)
+		if (!push(arr, item(r, i)))
+			goto fail;
+	r->result = res;
+	return PDB_OK;
+fail:
+	cJSON_Delete(res);
+	return oom(r);
+}
+
 /* --- tools/list ----------------------------------------------------------------- */
 
 static bool add_hint(cJSON *o, const char *key, enum mcp_hint h)
@@ -153,9 +178,12 @@ static bool add_annotations(cJSON *t, const struct mcp_tool *tool, unsigned feat
 	       add_hint(a, "openWorldHint", h->open_world);
 }
 
-static cJSON *tool_json(const struct mcp_server *srv, size_t i, unsigned features)
+/* tools/list's item @i: the tool as @r's protocol version spells it. */
+static cJSON *tool_item(const struct mcp_req *r, size_t i)
 {
+	const struct mcp_server *srv = r->s->srv;
 	const struct mcp_tool *tool = &srv->conf.tools[i];
+	unsigned features = r->features;
 	bool structured = features & MCP_F_STRUCTURED;
 	cJSON *t = cJSON_CreateObject();
 
@@ -173,30 +201,16 @@ static cJSON *tool_json(const struct mcp_server *srv, size_t i, unsigned feature
 	return t;
 }
 
+/*
+ * The whole catalog from the cursor on, in one page: many clients never
+ * follow nextCursor and would silently lose every tool past the first
+ * page. A cursor (from a server that paged) still names where to start.
+ */
 enum pdb_rc mcp__tools_list(struct mcp_req *r)
 {
-	const struct mcp_server *srv = r->s->srv;
-	size_t i, first, end;
-	cJSON *res, *arr;
+	size_t n = r->s->srv->conf.n_tools;
 
-	/*
-	 * The whole catalog from the cursor on, in one page: many clients never
-	 * follow nextCursor and would silently lose every tool past the first
-	 * page. A cursor (from a server that paged) still names where to start.
-	 */
-	if (page_of(r, 't', srv->conf.n_tools, srv->conf.n_tools, &first, &end))
-		return PDB_E_INVAL;
-	res = page_result("tools", 't', end, srv->conf.n_tools, &arr);
-	for (i = first; res && i < end; i++) {
-		if (!push(arr, tool_json(srv, i, r->features))) {
-			cJSON_Delete(res);
-			res = NULL;
-		}
-	}
-	if (!res)
-		return oom(r);
-	r->result = res;
-	return PDB_OK;
+	return list_page(r, "tools", 't', n, n, tool_item);
 }
 
 /* --- resources ------------------------------------------------------------------ */
@@ -216,52 +230,38 @@ static cJSON *described(const char *ukey, const char *uri, const char *name, con
 	return o;
 }
 
+/* resources/list's item @i. */
+static cJSON *resource_item(const struct mcp_req *r, size_t i)
+{
+	const struct mcp_resource *x = &r->s->srv->conf.resources[i];
+
+	return described("uri", x->uri, x->name, x->title, x->description, x->mime_type,
+	                 r->features);
+}
+
+/* resources/templates/list's item @i. */
+static cJSON *template_item(const struct mcp_req *r, size_t i)
+{
+	const struct mcp_template *x = &r->s->srv->conf.templates[i];
+
+	return described("uriTemplate", x->uri_template, x->name, x->title, x->description,
+	                 x->mime_type, r->features);
+}
+
+/* resources/list: the page of resources the cursor names. */
 enum pdb_rc mcp__resources_list(struct mcp_req *r)
 {
 	const struct mcp_conf *c = &r->s->srv->conf;
-	size_t i, first, end;
-	cJSON *res, *arr;
 
-	if (page_of(r, 'r', c->n_resources, r->s->srv->conf.page_size, &first, &end))
-		return PDB_E_INVAL;
-	res = page_result("resources", 'r', end, c->n_resources, &arr);
-	for (i = first; res && i < end; i++) {
-		const struct mcp_resource *x = &c->resources[i];
-
-		if (!push(arr, described("uri", x->uri, x->name, x->title, x->description,
-		                         x->mime_type, r->features))) {
-			cJSON_Delete(res);
-			res = NULL;
-		}
-	}
-	if (!res)
-		return oom(r);
-	r->result = res;
-	return PDB_OK;
+	return list_page(r, "resources", 'r', c->n_resources, c->page_size, resource_item);
 }
 
+/* resources/templates/list: the page of templates the cursor names. */
 enum pdb_rc mcp__templates_list(struct mcp_req *r)
 {
 	const struct mcp_conf *c = &r->s->srv->conf;
-	size_t i, first, end;
-	cJSON *res, *arr;
 
-	if (page_of(r, 'u', c->n_templates, r->s->srv->conf.page_size, &first, &end))
-		return PDB_E_INVAL;
-	res = page_result("resourceTemplates", 'u', end, c->n_templates, &arr);
-	for (i = first; res && i < end; i++) {
-		const struct mcp_template *x = &c->templates[i];
-
-		if (!push(arr, described("uriTemplate", x->uri_template, x->name, x->title,
-		                         x->description, x->mime_type, r->features))) {
-			cJSON_Delete(res);
-			res = NULL;
-		}
-	}
-	if (!res)
-		return oom(r);
-	r->result = res;
-	return PDB_OK;
+	return list_page(r, "resourceTemplates", 'u', c->n_templates, c->page_size, template_item);
 }
 
 /*
@@ -462,10 +462,13 @@ static cJSON *prompt_arg_json(const struct mcp_prompt_arg *pa)
 	return a;
 }
 
-static cJSON *prompt_json(const struct mcp_prompt *p, unsigned features)
+/* prompts/list's item @i: the prompt and its arguments, if any. */
+static cJSON *prompt_item(const struct mcp_req *r, size_t i)
 {
+	const struct mcp_prompt *p = &r->s->srv->conf.prompts[i];
+	unsigned features = r->features;
 	cJSON *o = cJSON_CreateObject(), *args;
-	size_t i;
+	size_t a;
 
 	if (!o || !cJSON_AddStringToObject(o, "name", p->name) ||
 	    !opt_str(o, "title", features & MCP_F_STRUCTURED ? p->title : NULL) ||
@@ -476,8 +479,8 @@ static cJSON *prompt_json(const struct mcp_prompt *p, unsigned features)
 	args = cJSON_AddArrayToObject(o, "arguments");
 	if (!args)
 		goto fail;
-	for (i = 0; i < p->n_args; i++)
-		if (!push(args, prompt_arg_json(&p->args[i])))
+	for (a = 0; a < p->n_args; a++)
+		if (!push(args, prompt_arg_json(&p->args[a])))
 			goto fail;
 	return o;
 fail:
@@ -485,25 +488,12 @@ fail:
 	return NULL;
 }
 
+/* prompts/list: the page of prompts the cursor names. */
 enum pdb_rc mcp__prompts_list(struct mcp_req *r)
 {
 	const struct mcp_conf *c = &r->s->srv->conf;
-	size_t i, first, end;
-	cJSON *res, *arr;
 
-	if (page_of(r, 'p', c->n_prompts, r->s->srv->conf.page_size, &first, &end))
-		return PDB_E_INVAL;
-	res = page_result("prompts", 'p', end, c->n_prompts, &arr);
-	for (i = first; res && i < end; i++) {
-		if (!push(arr, prompt_json(&c->prompts[i], r->features))) {
-			cJSON_Delete(res);
-			res = NULL;
-		}
-	}
-	if (!res)
-		return oom(r);
-	r->result = res;
-	return PDB_OK;
+	return list_page(r, "prompts", 'p', c->n_prompts, c->page_size, prompt_item);
 }
 
 static const struct mcp_prompt *find_prompt(const struct mcp_conf *c, const char *name)
