@@ -6,7 +6,8 @@
 # the unit tests natively, under ASan+UBSan, and under qemu-user for each ARM
 # board, then the checks on the binaries themselves, the integration tests
 # (PagerDuty simulator, MCP transports) on both host builds, the threaded
-# code under ThreadSanitizer, and bounded libFuzzer runs over framing,
+# code under ThreadSanitizer, the soak (the daemon through a storm of faults),
+# and bounded libFuzzer runs over framing,
 # JSON-RPC and the MCP core, and over the config store's decoders and
 # import parser, and the board page in headless Chromium. Every step runs even if
 # an earlier one failed; the last line is "N passed, N failed" over the steps
@@ -115,6 +116,10 @@ step official-tool-table python3 tests/tools/check_official_table.py --self-test
 step integration-host --limit 900 env PDB_BUILD=build python3 tests/pyrun.py -j 2 discover -s tests/integration -v
 step integration-asan-ubsan --limit 1200 env PDB_BUILD=build-san python3 tests/pyrun.py -j 2 discover -s tests/integration -v
 step tsan --limit 900 scripts/tsan.sh
+# The daemon through a compressed day of faults (bench/soak.sh), short forms: 90 s, and 60 s
+# under ASan+UBSan (leaks and memory errors; RSS is not judged there).
+step soak --limit 600 bench/soak.sh 90
+step soak-asan-ubsan --limit 600 bench/soak.sh --sanitize 60
 step fuzz-rpc tests/fuzz/run.sh 30
 step fuzz-cfg tests/fuzz/run_cfg.sh 30
 step mcp-conformance-and-sdk tests/mcp-node/run.sh "$top/build"

@@ -73,31 +73,37 @@ class Truth:
         return self.entered[lo - 1] if lo else None
 
 
-def level_ok_violations(levels, truth, window_s, blind=()):
-    """Never `level=ok` on the display while the simulator held an incident triggered.
+CALM = ("ok", "acked")  # levels that say nothing is triggered
 
-    @levels: (time, level) of each `state/level` the display received, in order;
-    @truth: a Truth. At every snapshot time and every publish, the level the
-    display shows is the last one received; when it is `ok`, any incident that
-    has been triggered for longer than @window_s (a poll's worth of lag: the
-    interval, failed polls before stale, retries) is a violation. @blind:
-    (start, end) intervals when the display could not hear (the broker was
-    down), skipped."""
-    bad = []
+
+def calm_lags(levels, truth, blind=()):
+    """At every snapshot time and every publish when the display shows `ok` or `acked` (the
+    last level received), how long the oldest incident then triggered in the simulator had been
+    so: [(time, seconds, [ids])], only where one was. @levels: (time, level) of each
+    `state/level` received, in order; @truth: a Truth; @blind: (start, end) intervals when
+    the display could not hear (the broker was down), skipped."""
+    lags = []
     times = sorted(set(truth.times) | {t for t, _ in levels})
     i, shown = 0, None
     for t in times:
         while i < len(levels) and levels[i][0] <= t:
             shown = levels[i][1]
             i += 1
-        if shown != "ok" or any(a <= t <= b for a, b in blind):
+        if shown not in CALM or any(a <= t <= b for a, b in blind):
             continue
         held = truth.at(t) or {}
-        late = sorted(iid for iid, since in held.items() if t - since > window_s)
-        if late:
-            bad.append("t=%.1fs: the display showed ok while %s had been triggered for over %ds"
-                       % (t, ", ".join(late), window_s))
-    return bad
+        if held:
+            oldest = min(held.values())
+            lags.append((t, t - oldest, sorted(k for k, v in held.items() if v == oldest)))
+    return lags
+
+
+def calm_violations(lags, window_s):
+    """Never `level=ok` (nor `acked`) on the display while the simulator held an incident
+    triggered for longer than @window_s (a poll's worth of lag: the interval, failed polls
+    before stale, retries). @lags: calm_lags()."""
+    return ["t=%.1fs: the display showed ok/acked while %s had been triggered for %.0f s"
+            % (t, ", ".join(ids), lag) for t, lag, ids in lags if lag > window_s]
 
 
 def nothing_after_offline(msgs, status_topic, base):

@@ -2,7 +2,8 @@
 
 - Faults: a new simulator fault rule every few seconds on the GETs the daemon
   and the MCP tools make: 429s, 5xx, connection resets, slow drips, latency.
-- Incidents: triggered at random in the simulator, held triggered 10-45 s,
+- Incidents: triggered at random in the simulator, one or two at a time (a
+  level that miscounts shows with few), held triggered 10-60 s,
   then acknowledged or resolved through the PagerDuty API (writes are never
   faulted, so the simulator's truth moves when the actor says it does).
 - Mqtt: `cmd/ack` (the seq on display, an old one, or garbage), `cmd/refresh`,
@@ -30,7 +31,7 @@ import time
 from mcpfixture import INIT, HttpClient, TcpClient
 from mqfixture import publish
 
-HOLD_S = (10, 45)  # how long an incident of the storm stays triggered
+HOLD_S = (10, 60)  # how long an incident of the storm stays triggered
 CALLS = [("get_user_data", {}), ("list_incidents", {"statuses": ["triggered"], "limit": 5}),
          ("list_services", {"limit": 3}), ("list_oncalls", {"limit": 3}),
          ("list_teams", {}), ("list_escalation_policies", {"limit": 2})]
@@ -113,7 +114,7 @@ class Incidents(Actor):
 
     def step(self):
         now = time.monotonic()
-        if len(self.live) < 3 and self.rng.random() < 0.4:
+        if len(self.live) < 2 and self.rng.random() < 0.3:
             inc = self.ctx.sim.control("POST", "/_sim/trigger", {
                 "service_id": self.rng.choice(self.services), "title": "soak storm",
                 "urgency": self.rng.choice(["high", "low"])})["incident"]
@@ -136,7 +137,7 @@ class Mqtt(Actor):
 
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
-        self.last_restart = time.monotonic()
+        self.last_restart = time.monotonic() - self.RESTART_EVERY_S + 10  # one early: in the warm-up
 
     def result(self, topic, mark, timeout=30):
         return self.ctx.sub.wait_for(lambda m: m[0] == topic, timeout, since=mark)
@@ -172,13 +173,13 @@ class Mqtt(Actor):
     def step(self):
         r = self.rng.random()
         seq = self.shown_seq()
-        if r < 0.2 and seq:
+        if r < 0.1 and seq:  # seldom: acknowledged, an incident leaves the truth's triggered
             self.command("ack", json.dumps({"seq": seq}), seq)
-        elif r < 0.25 and seq:
+        elif r < 0.15 and seq:
             self.command("ack", str(max(1, seq - 1000)), max(1, seq - 1000))  # long gone
-        elif r < 0.3:
+        elif r < 0.2:
             self.command("ack", "press", None)  # not a seq: refused, seq null
-        elif r < 0.6:
+        elif r < 0.5:
             self.command("refresh", "")
         elif time.monotonic() - self.last_restart > self.RESTART_EVERY_S:
             self.restart()

@@ -47,6 +47,15 @@ class LevelTest(unittest.TestCase):
     # an incident triggered from t=10 to t=60, snapshots every second
     SNAPS = [(float(t), {"PINC"} if 10 <= t < 60 else set()) for t in range(0, 100)]
 
+    def judge(self, levels, blind=()):
+        return checks.calm_violations(
+            checks.calm_lags(levels, checks.Truth(self.SNAPS), blind), 20)
+
+    def test_the_lag_is_measured_from_the_oldest_triggered(self):
+        lags = checks.calm_lags([(1.0, "ok"), (35.0, "triggered")], checks.Truth(self.SNAPS))
+        self.assertEqual(max(lag for _, lag, _ in lags), 24.0)  # t=34, the last second of ok
+        self.assertEqual(lags[-1][2], ["PINC"])
+
     def test_truth_remembers_when_a_run_began(self):
         truth = checks.Truth(self.SNAPS + [(200.0, {"PINC"})])
         self.assertIsNone(truth.at(-1))
@@ -56,24 +65,27 @@ class LevelTest(unittest.TestCase):
 
     def test_ok_within_the_window_passes(self):
         levels = [(1.0, "ok"), (25.0, "triggered"), (61.0, "ok")]
-        self.assertEqual(checks.level_ok_violations(levels, checks.Truth(self.SNAPS), 20), [])
+        self.assertEqual(self.judge(levels), [])
 
     def test_ok_past_the_window_fails(self):
         levels = [(1.0, "ok"), (35.0, "triggered"), (61.0, "ok")]
-        bad = checks.level_ok_violations(levels, checks.Truth(self.SNAPS), 20)
+        bad = self.judge(levels)
         self.assertTrue(bad)
         self.assertIn("PINC", bad[0])
 
+    def test_acked_while_one_is_triggered_fails_too(self):
+        self.assertTrue(self.judge([(1.0, "ok"), (11.0, "acked"), (45.0, "triggered")]))
+
     def test_an_ok_published_late_fails_too(self):
         levels = [(1.0, "triggered"), (40.0, "ok"), (41.0, "triggered")]
-        self.assertTrue(checks.level_ok_violations(levels, checks.Truth(self.SNAPS), 20))
+        self.assertTrue(self.judge(levels))
 
     def test_unknown_and_blind_times_are_not_judged(self):
         levels = [(1.0, "unknown")]
-        self.assertEqual(checks.level_ok_violations(levels, checks.Truth(self.SNAPS), 20), [])
+        self.assertEqual(self.judge(levels), [])
         levels = [(1.0, "ok"), (50.0, "triggered")]
-        self.assertEqual(checks.level_ok_violations(
-            levels, checks.Truth(self.SNAPS), 20, blind=[(29.0, 50.0)]), [])
+        self.assertEqual(self.judge(levels, blind=[(29.0, 50.0)]), [])
+        self.assertTrue(self.judge(levels))
 
 
 class OfflineTest(unittest.TestCase):
