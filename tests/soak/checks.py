@@ -106,6 +106,27 @@ def calm_violations(lags, window_s):
             % (t, ", ".join(ids), lag) for t, lag, ids in lags if lag > window_s]
 
 
+def state_level_violations(states):
+    """Each `state` payload's level agrees with its own counts and list, as docs/mqtt.md
+    defines it: `triggered` if any open incident is triggered, else `acked` if any is
+    acknowledged, else `ok`; `unknown` while stale or before the first good poll."""
+    bad = []
+    for payload in states:
+        st = json.loads(payload)
+        if st["level"] == "unknown":
+            if not st["stale"] and (st["triggered"] or st["acknowledged"] or st["incidents"]):
+                bad.append("seq %s: unknown, not stale, with incidents" % st["seq"])
+            continue
+        shown = any(i["status"] == "triggered" for i in st["incidents"])
+        want = ("triggered" if st["triggered"] or shown else
+                "acked" if st["acknowledged"] else "ok")
+        if st["stale"] or st["level"] != want:
+            bad.append("seq %s: level %s, stale %s, %d triggered, %d acknowledged"
+                       % (st["seq"], st["level"], st["stale"], st["triggered"],
+                          st["acknowledged"]))
+    return bad
+
+
 def nothing_after_offline(msgs, status_topic, base):
     """The last message under @base is the daemon's own `offline` on @status_topic.
     @msgs: (time, topic, payload, retained) in order of arrival."""

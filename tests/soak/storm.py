@@ -245,7 +245,7 @@ class McpClient(Actor):
         http_ = self.rng.random() < 0.5
         (self.over_http if http_ else self.over_tcp)(vanish)
         self.ctx.tally.add("mcp %s%s" % ("http" if http_ else "tcp", " vanished" if vanish else ""))
-        self.pause(0.2, 1.5)
+        self.pause(0.3, 2)
 
 
 class Board(Actor):

@@ -1,6 +1,7 @@
 """The soak's checks (checks.py) on planted faults: each one must fail when the
 fault it exists for is there, and pass when it is not."""
 
+import json
 import os
 import sys
 import unittest
@@ -86,6 +87,30 @@ class LevelTest(unittest.TestCase):
         levels = [(1.0, "ok"), (50.0, "triggered")]
         self.assertEqual(self.judge(levels, blind=[(29.0, 50.0)]), [])
         self.assertTrue(self.judge(levels))
+
+
+class StateTest(unittest.TestCase):
+    @staticmethod
+    def state(level, trig=0, ack=0, listed=(), stale=False):
+        return json.dumps({"seq": 1, "level": level, "stale": stale, "triggered": trig,
+                           "acknowledged": ack,
+                           "incidents": [{"id": "P%d" % k, "status": st}
+                                         for k, st in enumerate(listed)]})
+
+    def test_levels_that_agree_pass(self):
+        self.assertEqual(checks.state_level_violations([
+            self.state("unknown"), self.state("ok"), self.state("acked", ack=2),
+            self.state("triggered", 1, 1, ["triggered", "acknowledged"]),
+            self.state("unknown", 1, stale=True)]), [])
+
+    def test_ok_with_one_triggered_fails(self):
+        self.assertTrue(checks.state_level_violations([self.state("ok", 1, 0, ["triggered"])]))
+        self.assertTrue(checks.state_level_violations([self.state("acked", 1, 1)]))
+        self.assertTrue(checks.state_level_violations([self.state("ok", 0, 0, ["triggered"])]))
+
+    def test_a_stale_level_or_an_unknown_with_incidents_fails(self):
+        self.assertTrue(checks.state_level_violations([self.state("ok", stale=True)]))
+        self.assertTrue(checks.state_level_violations([self.state("unknown", 2)]))
 
 
 class OfflineTest(unittest.TestCase):
