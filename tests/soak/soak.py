@@ -14,7 +14,7 @@ and logs its heap, and its RSS and fd count are read.
 
 Checks (checks.py; each printed with its figures, exit 1 if any fails):
 RSS growth <= 64 KiB (not under sanitizers: their allocator is not ours),
-heap in use back to the baseline (+4 KiB), fds equal, every cmd/ack answered
+heap in use back to the baseline (+16 KiB), fds equal, every cmd/ack answered
 exactly once, every state's level agreeing with its own counts, never
 level=ok (nor acked) on the display while the simulator held an incident
 triggered for longer than a poll's worth of lag (30 s, 60 under sanitizers), nothing after
@@ -56,7 +56,10 @@ STALE_AFTER = 2
 # the poll's wait behind the MCP calls in the shared worker pool; sanitizers slow all of it.
 LAG_S = 60 if sanitized() else 30
 RSS_SLACK_KB = 64
-HEAP_SLACK = 4096
+# The rest is not byte-identical: buffers keep the size of the last message they carried, and
+# 12 clean runs ended between -3.6 and +2.8 KiB of their baseline. A leak of 16 bytes a tool
+# call already passes this within the 90 s run (about 1,500 calls).
+HEAP_SLACK = 16 * 1024
 NODE = "soak"
 BASE = "pdbridge/" + NODE
 REST_S = 2 * POLL_S + 17  # two polls, and an SSE keep-alive (15 s) to find viewers gone

@@ -7,7 +7,7 @@
   then acknowledged or resolved through the PagerDuty API (writes are never
   faulted, so the simulator's truth moves when the actor says it does).
 - Mqtt: `cmd/ack` (the seq on display, an old one, or garbage), `cmd/refresh`,
-  and now and then mosquitto killed and started again. One thing at a time,
+  and now and then mosquitto stopped or killed (SIGKILL) and started again. One thing at a time,
   each waited for, so no request is lost with a broker that dies.
 - McpClient (20 of them): connect over TCP or Streamable HTTP, initialize,
   call a tool; a third vanish with the call in flight.
@@ -160,6 +160,9 @@ class Mqtt(Actor):
     def restart(self):
         start = time.monotonic()
         mark = len(self.ctx.sub.messages())
+        if self.rng.random() < 0.5:
+            self.ctx.broker.kill()  # SIGKILL: no clean close, the daemon finds out on its own
+            self.ctx.tally.add("mqtt broker killed")
         self.ctx.broker.restart(down_s=self.rng.uniform(0.5, 2))
         self.ctx.sub.wait_subscribed()
         online = self.ctx.sub.wait_for(
