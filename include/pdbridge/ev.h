@@ -95,9 +95,8 @@ enum pdb_rc ev_post(struct ev_loop *l, ev_fn fn, void *ud) PDB_WARN_UNUSED;
  * as "heap: in use N bytes, peak M, allocations K": what a soak or an
  * operator reads to see memory come back) through a signalfd, and ignore
  * SIGPIPE (writes to a closed peer fail with EPIPE instead). The signals are
- * blocked in the calling
- * thread, so call this before any thread is started: threads inherit the
- * mask, and the signal is then only ever seen by the loop.
+ * blocked in the calling thread, so call this before any thread is started:
+ * threads inherit the mask, and the signal is then only ever seen by the loop.
  * Returns PDB_OK or PDB_E_IO.
  */
 enum pdb_rc ev_signals(struct ev_loop *l, ev_fn on_hup, void *ud) PDB_WARN_UNUSED;
