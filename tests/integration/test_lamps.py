@@ -45,7 +45,6 @@ class LampTest(unittest.TestCase):
     env = td.DaemonTest.env
     wait = td.DaemonTest.wait
     first_state = td.DaemonTest.first_state
-    pd_write = td.DaemonTest.pd_write
     from_email = td.DaemonTest.from_email
 
     setUpClass = vars(td.DaemonTest)["setUpClass"]  # the simulator and mosquitto
@@ -103,8 +102,8 @@ class LampTest(unittest.TestCase):
                                  "urgency": "high"})["incident"]
 
     def set_status(self, inc, status):
-        self.pd_write("PUT", "/incidents/" + inc["id"],
-                      {"incident": {"type": "incident_reference", "status": status}})
+        self.sim.write("PUT", "/incidents/" + inc["id"],
+                       {"incident": {"type": "incident_reference", "status": status}})
 
     def shows(self, want, timeout=td.POLL_S * 4):
         """Wait until the lamps show @want ({name: pattern}); pd-white is lit at rest."""

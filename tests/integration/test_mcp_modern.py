@@ -24,7 +24,6 @@ from mcpfixture import INIT, line
 from modern import CAPS_ALL, P, Http, Lines, request
 from simfixture import TOKEN, SimTest, build_dir
 from test_mcp_pdbridge import Serve
-from tool_cases import api
 
 OPEN = "pagerduty://incidents/open"
 ACCEPT = {"action": "accept", "content": {"confirm": True}}
@@ -130,7 +129,7 @@ class ModernTest(Checked):
         before = self.read_open(via)
         self.assertEqual(before["status"], "ok")
         title = "Checkout down %f" % time.time()
-        inc = api(self.sim, "POST", "/incidents", {"incident": {
+        inc = self.sim.write("POST", "/incidents", {"incident": {
             "type": "incident", "title": title,
             "service": {"id": self.sim.api("/services")["services"][0]["id"],
                         "type": "service_reference"}}})["incident"]
