@@ -102,7 +102,8 @@ step check-format scripts/check-format
 step check-src scripts/check-src
 step check-deps scripts/check-deps
 step gates-self-test gates_catch_violations
-# The first host and cross builds also build the pinned dependencies (cached after).
+# The pinned dependencies of every board, two triplets at a time (a no-op when cached).
+step deps --limit 1800 scripts/deps.sh
 step unit-host --limit 1200 build_and_ctest host
 step unit-asan-ubsan build_and_ctest --sanitize host
 for board in rpi-4 rpi-zero-2-w rpi-5 generic-armhf rpi-zero-w; do
