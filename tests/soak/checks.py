@@ -62,7 +62,10 @@ class Truth:
             prev = cur
 
     def at(self, t):
-        """{id: since} of the last snapshot at or before @t (None before the first)."""
+        """{id: since} of the incidents triggered across @t: in the last snapshot at or
+        before it and in the next one too (one that left between the two may have left
+        before @t: the watcher reads twice a second, the daemon may have read in between).
+        None before the first snapshot."""
         lo, hi = 0, len(self.times)
         while lo < hi:
             mid = (lo + hi) // 2
@@ -70,7 +73,12 @@ class Truth:
                 lo = mid + 1
             else:
                 hi = mid
-        return self.entered[lo - 1] if lo else None
+        if not lo:
+            return None
+        held = self.entered[lo - 1]
+        if lo < len(self.times):
+            held = {i: since for i, since in held.items() if i in self.entered[lo]}
+        return held
 
 
 CALM = ("ok", "acked")  # levels that say nothing is triggered

@@ -77,6 +77,10 @@ class LevelTest(unittest.TestCase):
     def test_acked_while_one_is_triggered_fails_too(self):
         self.assertTrue(self.judge([(1.0, "ok"), (11.0, "acked"), (45.0, "triggered")]))
 
+    def test_ok_as_it_leaves_between_two_snapshots_passes(self):
+        # gone at the snapshot of t=60: at 59.5 the daemon may already have read it acked
+        self.assertEqual(self.judge([(1.0, "triggered"), (59.5, "ok")]), [])
+
     def test_an_ok_published_late_fails_too(self):
         levels = [(1.0, "triggered"), (40.0, "ok"), (41.0, "triggered")]
         self.assertTrue(self.judge(levels))
