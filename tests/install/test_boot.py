@@ -197,8 +197,12 @@ class BootTest(unittest.TestCase):
             self.assertEqual(self.inside("stat", "-c", "%U", "/var/lib/pdbridge/config.bin." + slot)
                              .strip(), "pdbridge")
 
-        journal = self.inside("journalctl", "--no-pager", "-o", "cat")
-        self.assertIn("settings reloaded", journal)
+        # The daemon logs the reload after it republished, and the journal may take a moment.
+        def reloaded():
+            j = self.inside("journalctl", "--no-pager", "-o", "cat")
+            return j if "settings reloaded" in j else None
+
+        journal = wait(reloaded, 10, "'settings reloaded' in the journal")
         self.assertNotIn(TOKEN, journal)
 
 

@@ -8,7 +8,8 @@ warm-up, then the first measurement, then the run proper, then the second
 measurement, then SIGTERM. A measurement is taken at rest, the same rest both
 times: the storm stopped, the simulator's faults cleared and its data reset
 to the seed, the HTTP session table filled with fresh sessions and emptied
-(evicting those of clients that vanished), a wait of two polls and an SSE
+(evicting those of clients that vanished), every PagerDuty client of the tools
+made to hold a live connection, a wait of two polls and an SSE
 keep-alive (viewers that left are noticed), then SIGUSR1: the daemon trims
 and logs its heap, and its RSS and fd count are read.
 
@@ -46,7 +47,7 @@ sys.path.insert(0, HERE)
 
 import checks  # noqa: E402
 import storm  # noqa: E402
-from mcpfixture import HttpClient, rss_kb, sanitized  # noqa: E402
+from mcpfixture import INIT, HttpClient, TcpClient, rss_kb, sanitized  # noqa: E402
 from mqfixture import Broker, Subscriber  # noqa: E402
 from simfixture import TOKEN, Sim, build_dir, limit  # noqa: E402
 
@@ -156,11 +157,35 @@ class Soak:
             c.request("DELETE", headers=c.headers()).read()
             c.close()
 
+    def use_every_client(self):
+        """Twice as many slow tool calls at once as there are workers, so each of the tools'
+        PagerDuty clients ends with a live connection: one a reset fault closed would
+        otherwise stay closed (and its TLS state freed) until its client's next call, and the
+        rest would differ by a connection or three."""
+        n = 2 * limit("PDB_EV_WORKERS")
+        self.sim.control("POST", "/_sim/faults", {"kind": "latency", "path": "^/teams",
+                                                  "method": "GET", "ms": 1000, "count": n})
+
+        def call():
+            c = TcpClient(self.mcp_tcp, timeout=60)
+            c.call(INIT)
+            c.call({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                    "params": {"name": "list_teams", "arguments": {}}})
+            c.close()
+
+        callers = [threading.Thread(target=call) for _ in range(n)]
+        for th in callers:
+            th.start()
+        for th in callers:
+            th.join(60)
+        self.sim.control("DELETE", "/_sim/faults")
+
     def measure(self):
-        """The daemon at rest: (heap in use, RSS KiB, fds)."""
+        """The daemon at rest: heap in use and its peak, RSS and its anonymous part, fds."""
         self.sim.control("DELETE", "/_sim/faults")
         self.sim.control("POST", "/_sim/reset")
         self.empty_http_sessions()
+        self.use_every_client()
         time.sleep(REST_S)
         n = len(checks.heap_lines(self.log()))
         self.daemon.send_signal(signal.SIGUSR1)
